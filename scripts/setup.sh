@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every build/test dependency from Debian 12 packages (idempotent,
+# non-interactive) and builds KalamDB with two parallel jobs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config clang-format curl
+  librocksdb-dev libsqlite3-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev
+  libssl-dev libcrypt-dev libsnappy-dev libzstd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+BUILD_TYPE="${KALAM_BUILD_TYPE:-RelWithDebInfo}"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DKALAM_BUILD_TESTS=ON -DKALAM_BUILD_BENCH=ON
+cmake --build build -j2
+echo "setup: done. Start the server with ./build/kalamdb-server"

@@ -1,0 +1,379 @@
+// Route handling: request ids, envelopes, JSON request validation, auth, metrics.
+#include "api/api_router.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json.hpp>
+#include <mutex>
+#include <unordered_map>
+
+#include "api/result_encoding.h"
+#include "auth/auth_service.h"
+#include "common/ids.h"
+#include "common/string_util.h"
+#include "common/time_util.h"
+#include "config/server_config.h"
+#include "sql/executor/sql_executor.h"
+#include "sql/parser/sql_parser.h"
+
+namespace kalam {
+namespace json = boost::json;
+namespace {
+
+bool is_loopback_ip(std::string_view ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+}
+
+// The client's X-Request-Id when it is well-formed (1..128 of [A-Za-z0-9._-]), else a UUID v4.
+std::string choose_request_id(const HttpRequest& request) {
+  if (const std::string* given = request.header("x-request-id")) {
+    bool ok = !given->empty() && given->size() <= 128;
+    for (char ch : *given) {
+      bool allowed = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+                     ch == '-' || ch == '_' || ch == '.';
+      ok = ok && allowed;
+    }
+    if (ok) return *given;
+  }
+  return uuid_v4();
+}
+
+Status invalid_request(std::string message, std::string argument) {
+  return Status(ErrorCode::kInvalidArgument, std::move(message)).with_detail("argument", std::move(argument));
+}
+
+// Token bucket per user for `[rate_limit] max_queries_per_sec`.
+class RateLimiter {
+ public:
+  explicit RateLimiter(int64_t per_second) : per_second_(static_cast<double>(per_second)) {}
+  // 0 when allowed, else milliseconds until a token is available.
+  int64_t acquire(const std::string& user_id) {
+    if (per_second_ <= 0) return 0;
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    Bucket& bucket = buckets_.try_emplace(user_id, Bucket{per_second_, now}).first->second;
+    double refill = std::chrono::duration<double>(now - bucket.updated).count() * per_second_;
+    bucket.tokens = std::min(per_second_, bucket.tokens + refill);
+    bucket.updated = now;
+    if (bucket.tokens >= 1.0) {
+      bucket.tokens -= 1.0;
+      return 0;
+    }
+    return static_cast<int64_t>((1.0 - bucket.tokens) / per_second_ * 1000.0) + 1;
+  }
+
+ private:
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point updated;
+  };
+  double per_second_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+}  // namespace
+
+class ApiRouter::Impl {
+ public:
+  Impl(ApiContext context, unsigned worker_threads)
+      : ctx_(std::move(context)),
+        pool_(worker_threads == 0 ? 1 : worker_threads),
+        rate_limiter_(ctx_.config->rate_limit.max_queries_per_sec) {}
+
+  void handle(HttpRequest&& request, HttpResponder respond) {
+    auto started = std::chrono::steady_clock::now();
+    std::string request_id = choose_request_id(request);
+    auto finish = [this, respond = std::move(respond), request_id, started](HttpResponse response) mutable {
+      response.headers.emplace_back("X-Request-Id", request_id);
+      ctx_.metrics->record_request(response.status);
+      respond(std::move(response));
+    };
+    std::string path = request.target.substr(0, request.target.find('?'));
+
+    if (request.body_too_large) {
+      auto max = static_cast<int64_t>(ctx_.config->limits.max_request_body_bytes);
+      Status status = Status(ErrorCode::kPayloadTooLarge,
+                             "request body exceeds the limit of " + std::to_string(max) + " bytes")
+                          .with_detail("max_bytes", max);
+      finish(error_response(status, request_id, started));
+      return;
+    }
+    if (path == "/health") {
+      if (!method_is(request, "GET", finish, request_id, started)) return;
+      json::object body{{"status", "ok"},
+                        {"version", KALAM_VERSION},
+                        {"uptime_seconds", static_cast<int64_t>(uptime_seconds())}};
+      finish(HttpResponse{200, "application/json", json::serialize(body), {}});
+      return;
+    }
+    if (path == "/metrics") {
+      if (!method_is(request, "GET", finish, request_id, started)) return;
+      finish(HttpResponse{
+          200,
+          "text/plain; version=0.0.4",
+          ctx_.metrics->render(ctx_.active_connections ? ctx_.active_connections() : 0, uptime_seconds()),
+          {}});
+      return;
+    }
+    using RouteFn = void (Impl::*)(HttpRequest&, const std::string&, std::chrono::steady_clock::time_point,
+                                   std::function<void(HttpResponse)>);
+    RouteFn route = nullptr;
+    const char* method = "POST";
+    if (path == "/v1/api/sql") {
+      route = &Impl::handle_sql;
+    } else if (path == "/v1/api/auth/login") {
+      route = &Impl::handle_login;
+    } else if (path == "/v1/api/auth/refresh") {
+      route = &Impl::handle_refresh;
+    } else if (path == "/v1/api/auth/me") {
+      route = &Impl::handle_me;
+      method = "GET";
+    }
+    if (route == nullptr) {
+      Status status(ErrorCode::kNotFoundRoute, "no such endpoint: " + path.substr(0, 200));
+      finish(error_response(status, request_id, started));
+      return;
+    }
+    if (!method_is(request, method, finish, request_id, started)) return;
+    boost::asio::post(pool_, [this, route, request = std::move(request), request_id, started,
+                              finish = std::move(finish)]() mutable {
+      (this->*route)(request, request_id, started, std::move(finish));
+    });
+  }
+
+  void shutdown() {
+    std::call_once(shutdown_once_, [this] { pool_.join(); });
+  }
+
+ private:
+  double uptime_seconds() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx_.started_at).count();
+  }
+
+  static double elapsed_ms(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  static HttpResponse error_response(const Status& status, const std::string& request_id,
+                                     std::chrono::steady_clock::time_point started) {
+    return HttpResponse{error_code_http_status(status.code()),
+                        "application/json",
+                        encode_error_response(status, request_id, elapsed_ms(started)),
+                        {}};
+  }
+
+  template <typename Finish>
+  bool method_is(const HttpRequest& request, std::string_view method, Finish& finish,
+                 const std::string& request_id, std::chrono::steady_clock::time_point started) {
+    if (request.method == method || (method == "GET" && request.method == "HEAD")) return true;
+    Status status(ErrorCode::kMethodNotAllowed, "use " + std::string(method) + " for this endpoint");
+    HttpResponse response = error_response(status, request_id, started);
+    response.headers.emplace_back("Allow", std::string(method));
+    finish(std::move(response));
+    return false;
+  }
+
+  static RequestOrigin origin_of(const HttpRequest& request, const std::string& request_id) {
+    return RequestOrigin{request.remote_ip, request_id, is_loopback_ip(request.remote_ip)};
+  }
+
+  // Parses a JSON object body with the depth limit; checks the content type.
+  Result<json::object> parse_body(const HttpRequest& request) const {
+    if (const std::string* content_type = request.header("content-type")) {
+      std::string type = to_lower(content_type->substr(0, content_type->find(';')));
+      while (!type.empty() && type.back() == ' ') type.pop_back();
+      if (type != "application/json") {
+        return invalid_request("unsupported content type '" + type.substr(0, 100) + "': use application/json",
+                               "content-type");
+      }
+    }
+    json::parse_options options;
+    options.max_depth = static_cast<std::size_t>(ctx_.config->limits.max_json_depth);
+    boost::system::error_code ec;
+    json::value value = json::parse(request.body, ec, json::storage_ptr(), options);
+    if (ec) return invalid_request("malformed JSON body: " + ec.message(), "body");
+    if (!value.is_object()) return invalid_request("the JSON body must be an object", "body");
+    return std::move(value.as_object());
+  }
+
+  Result<ParamValue> convert_param(const json::value& value, size_t index) const {
+    switch (value.kind()) {
+      case json::kind::null:
+        return ParamValue(std::monostate{});
+      case json::kind::bool_:
+        return ParamValue(value.get_bool());
+      case json::kind::int64:
+        return ParamValue(value.get_int64());
+      case json::kind::uint64:
+        if (value.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+          return ParamValue(static_cast<int64_t>(value.get_uint64()));
+        }
+        return ParamValue(static_cast<double>(value.get_uint64()));
+      case json::kind::double_:
+        return ParamValue(value.get_double());
+      case json::kind::string:
+        return ParamValue(std::string(value.get_string()));
+      case json::kind::array:
+      case json::kind::object:
+        return ParamValue(JsonText{json::serialize(value)});
+    }
+    return Status(ErrorCode::kParamTypeMismatch, "unsupported parameter type")
+        .with_detail("index", static_cast<int64_t>(index + 1));
+  }
+
+  void handle_sql(HttpRequest& request, const std::string& request_id,
+                  std::chrono::steady_clock::time_point started, std::function<void(HttpResponse)> finish) {
+    RequestOrigin origin = origin_of(request, request_id);
+    auto user = ctx_.auth->authenticate(request.header("authorization"), origin);
+    if (!user.is_ok()) return finish(error_response(user.status(), request_id, started));
+    if (int64_t retry_after = rate_limiter_.acquire(user->user_id); retry_after > 0) {
+      Status status = Status(ErrorCode::kRateLimitExceeded, "query rate limit exceeded")
+                          .with_detail("retry_after_ms", retry_after);
+      HttpResponse response = error_response(status, request_id, started);
+      response.headers.emplace_back("Retry-After", std::to_string((retry_after + 999) / 1000));
+      return finish(std::move(response));
+    }
+    auto body = parse_body(request);
+    if (!body.is_ok()) return finish(error_response(body.status(), request_id, started));
+
+    ExecutionContext ctx;
+    ctx.user_id = user->user_id;
+    ctx.role = user->role;
+    ctx.effective_user_id = user->user_id;
+    ctx.request_id = request_id;
+    ctx.ip_address = request.remote_ip;
+    ctx.timestamp_us = now_unix_micros();
+
+    const json::value* sql = body->if_contains("sql");
+    if (sql == nullptr || sql->is_null()) {
+      return finish(
+          error_response(invalid_request("the field 'sql' is required", "sql"), request_id, started));
+    }
+    if (!sql->is_string()) {
+      return finish(
+          error_response(invalid_request("the field 'sql' must be a string", "sql"), request_id, started));
+    }
+    const json::string& sql_text = sql->get_string();
+    auto max_sql = ctx_.config->limits.max_sql_bytes;
+    if (static_cast<int64_t>(sql_text.size()) > max_sql) {
+      Status status =
+          Status(ErrorCode::kPayloadTooLarge, "the SQL text exceeds " + std::to_string(max_sql) + " bytes")
+              .with_detail("max_bytes", max_sql);
+      return finish(error_response(status, request_id, started));
+    }
+    if (const json::value* params = body->if_contains("params"); params != nullptr && !params->is_null()) {
+      if (!params->is_array()) {
+        return finish(error_response(invalid_request("the field 'params' must be an array", "params"),
+                                     request_id, started));
+      }
+      const json::array& values = params->get_array();
+      ctx.params.reserve(values.size());
+      for (size_t index = 0; index < values.size(); ++index) {
+        auto param = convert_param(values[index], index);
+        if (!param.is_ok()) return finish(error_response(param.status(), request_id, started));
+        ctx.params.push_back(std::move(param).value());
+      }
+    }
+    if (const json::value* ns = body->if_contains("namespace_id"); ns != nullptr && !ns->is_null()) {
+      if (!ns->is_string()) {
+        return finish(
+            error_response(invalid_request("the field 'namespace_id' must be a string", "namespace_id"),
+                           request_id, started));
+      }
+      Status valid = validate_identifier(ns->get_string(), "namespace");
+      if (!valid.is_ok()) return finish(error_response(valid, request_id, started));
+      ctx.default_namespace = to_lower(std::string(ns->get_string()));
+    }
+
+    BatchOutcome outcome =
+        ctx_.executor->execute_batch(ctx, std::string_view(sql_text.data(), sql_text.size()));
+    int status = outcome.error ? error_code_http_status(outcome.error->code()) : 200;
+    if (outcome.error && (outcome.error->code() == ErrorCode::kInternalError ||
+                          outcome.error->code() == ErrorCode::kInternalStorageError)) {
+      spdlog::error("request {} failed: {}", request_id, outcome.error->to_string());
+    }
+    finish(HttpResponse{
+        status, "application/json", encode_sql_response(outcome, request_id, elapsed_ms(started)), {}});
+  }
+
+  static std::string encode_tokens(const IssuedTokens& tokens) {
+    json::object user{
+        {"user_id", tokens.user.user_id},
+        {"role", role_name(tokens.user.role)},
+        {"email", tokens.user.email.empty() ? json::value(nullptr) : json::value(tokens.user.email)}};
+    json::object body{{"access_token", tokens.access_token},
+                      {"refresh_token", tokens.refresh_token},
+                      {"token_type", "Bearer"},
+                      {"expires_at", format_timestamp_micros(tokens.expires_at * 1000000)},
+                      {"refresh_expires_at", format_timestamp_micros(tokens.refresh_expires_at * 1000000)},
+                      {"user", std::move(user)}};
+    return json::serialize(body);
+  }
+
+  void handle_login(HttpRequest& request, const std::string& request_id,
+                    std::chrono::steady_clock::time_point started, std::function<void(HttpResponse)> finish) {
+    auto body = parse_body(request);
+    if (!body.is_ok()) return finish(error_response(body.status(), request_id, started));
+    const json::value* user = body->if_contains("user");
+    if (user == nullptr) user = body->if_contains("username");
+    const json::value* password = body->if_contains("password");
+    if (user == nullptr || !user->is_string() || password == nullptr || !password->is_string()) {
+      return finish(
+          error_response(invalid_request("the body must be {\"user\": string, \"password\": string}", "body"),
+                         request_id, started));
+    }
+    auto tokens = ctx_.auth->login(std::string_view(user->get_string()),
+                                   std::string_view(password->get_string()), origin_of(request, request_id));
+    if (!tokens.is_ok()) return finish(error_response(tokens.status(), request_id, started));
+    finish(HttpResponse{200, "application/json", encode_tokens(*tokens), {}});
+  }
+
+  void handle_refresh(HttpRequest& request, const std::string& request_id,
+                      std::chrono::steady_clock::time_point started,
+                      std::function<void(HttpResponse)> finish) {
+    const std::string* header = request.header("authorization");
+    std::string_view token;
+    if (header != nullptr && header->size() > 7 && iequals(header->substr(0, 7), "bearer ")) {
+      token = std::string_view(*header).substr(7);
+    }
+    if (token.empty()) {
+      Status status(ErrorCode::kAuthRequired, "send the refresh token as 'Authorization: Bearer <token>'");
+      return finish(error_response(status, request_id, started));
+    }
+    auto tokens = ctx_.auth->refresh(token, origin_of(request, request_id));
+    if (!tokens.is_ok()) return finish(error_response(tokens.status(), request_id, started));
+    finish(HttpResponse{200, "application/json", encode_tokens(*tokens), {}});
+  }
+
+  void handle_me(HttpRequest& request, const std::string& request_id,
+                 std::chrono::steady_clock::time_point started, std::function<void(HttpResponse)> finish) {
+    auto user = ctx_.auth->authenticate(request.header("authorization"), origin_of(request, request_id));
+    if (!user.is_ok()) return finish(error_response(user.status(), request_id, started));
+    json::object body{{"user_id", user->user_id},
+                      {"role", role_name(user->role)},
+                      {"email", user->email.empty() ? json::value(nullptr) : json::value(user->email)},
+                      {"created_at", format_timestamp_micros(user->created_at_us)}};
+    finish(HttpResponse{200, "application/json", json::serialize(body), {}});
+  }
+
+  ApiContext ctx_;
+  boost::asio::thread_pool pool_;
+  RateLimiter rate_limiter_;
+  std::once_flag shutdown_once_;
+};
+
+ApiRouter::ApiRouter(ApiContext context, unsigned worker_threads)
+    : impl_(std::make_unique<Impl>(std::move(context), worker_threads)) {}
+
+ApiRouter::~ApiRouter() { impl_->shutdown(); }
+
+void ApiRouter::handle(HttpRequest&& request, HttpResponder respond) {
+  impl_->handle(std::move(request), std::move(respond));
+}
+
+void ApiRouter::shutdown() { impl_->shutdown(); }
+
+}  // namespace kalam

@@ -1,0 +1,44 @@
+// ApiRouter: the HTTP routes of api.md (/v1/api/sql, /v1/api/auth/*, /health,
+// /metrics). Parsing, auth and encoding run on a worker pool so that slow bcrypt
+// checks and statements never block the network threads.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "api/http_server.h"
+#include "api/metrics.h"
+
+namespace kalam {
+
+struct ServerConfig;
+class AuthService;
+class SqlExecutor;
+
+struct ApiContext {
+  const ServerConfig* config = nullptr;
+  AuthService* auth = nullptr;
+  SqlExecutor* executor = nullptr;
+  ApiMetrics* metrics = nullptr;
+  std::function<size_t()> active_connections;
+  std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
+};
+
+class ApiRouter {
+ public:
+  ApiRouter(ApiContext context, unsigned worker_threads);
+  ~ApiRouter();
+
+  // HttpHandler entry point; thread-safe.
+  void handle(HttpRequest&& request, HttpResponder respond);
+
+  // Finishes queued work and joins the worker threads. Idempotent.
+  void shutdown();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kalam

@@ -1,0 +1,661 @@
+// HTTP/1.1 server on Boost.Beast: the accept loop, one strand-bound session per connection
+// (read → handler → write → read next), and the start/graceful-stop lifecycle of HttpServer.
+#include "api/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <condition_variable>
+#include <exception>
+#include <future>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+namespace kalam {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr std::string_view kServerName = "kalamdb";
+constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view kMalformedRequestBody =
+    R"({"status":"error","error":{"code":"INVALID_ARGUMENT","message":"malformed HTTP request"}})";
+constexpr std::string_view kHandlerFailedBody =
+    R"({"status":"error","error":{"code":"INTERNAL_ERROR","message":"internal error"}})";
+
+// After a response that ends the connection we stop sending and discard what the client still
+// sends for a while: closing a socket with unread input makes the kernel send RST, which can
+// destroy the response before the client reads it (e.g. a rejected oversized upload).
+constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr size_t kLingerMaxBytes = 16 * 1024 * 1024;
+constexpr size_t kLingerChunkBytes = 16 * 1024;
+// An idle keep-alive connection gives back read-buffer memory above this.
+constexpr size_t kBufferShrinkThreshold = 64 * 1024;
+// Back-off before accepting again after a resource error (EMFILE …), to avoid a busy loop.
+constexpr std::chrono::milliseconds kAcceptRetryDelay{50};
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+std::string to_lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(), ascii_lower);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
+}
+
+bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+
+std::string endpoint_ip(const tcp::endpoint& endpoint) {
+  net::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+// A malformed request (bad syntax, header too large …) as opposed to a transport event
+// (peer closed, timeout, reset) after which nothing can be answered.
+bool is_protocol_error(const beast::error_code& ec) {
+  static const boost::system::error_category& http_category =
+      beast::error_code(http::error::end_of_stream).category();
+  return ec.category() == http_category && ec != http::error::end_of_stream &&
+         ec != http::error::partial_message;
+}
+
+class HttpSession;
+
+}  // namespace
+
+// Shared by HttpServer and every session: sessions (and responders the application still holds)
+// keep it, and so the io_context their sockets belong to, alive.
+class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
+ public:
+  Impl(HttpServerOptions options, HttpHandler handler);
+
+  Status start();
+  void stop(std::chrono::milliseconds drain_timeout);
+  uint16_t port() const { return bound_port_.load(); }
+  size_t active_connections() const { return active_.load(); }
+
+  // --- used by sessions ---
+  const HttpServerOptions& options() const { return options_; }
+  const HttpHandler& handler() const { return handler_; }
+  bool stopping() const { return stopping_.load(); }
+  void on_connection_opened() { active_.fetch_add(1); }
+  void on_connection_closed();
+  void register_session(HttpSession* session, std::weak_ptr<HttpSession> weak);
+  void unregister_session(HttpSession* session);
+
+  // Posts `fn` to `executor` unless stop() has finished draining (the io threads are gone, so it
+  // would never run); responders go through here because they may be called at any time.
+  template <typename Fn>
+  void post_unless_closed(const net::any_io_executor& executor, Fn&& fn) {
+    std::lock_guard lock(post_mu_);
+    if (closed_) return;
+    net::post(executor, std::forward<Fn>(fn));
+  }
+
+ private:
+  enum class State { kNew, kRunning, kStopped };
+
+  void run_io_thread();
+  void do_accept();
+  void on_accept(beast::error_code ec, tcp::socket socket);
+  std::vector<std::shared_ptr<HttpSession>> live_sessions();
+  void join_io_threads();
+
+  const HttpServerOptions options_;
+  const HttpHandler handler_;
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<uint16_t> bound_port_{0};
+  std::atomic<size_t> active_{0};
+
+  std::mutex sessions_mu_;
+  std::condition_variable sessions_cv_;  // signalled when a connection closes
+  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions_;  // guarded by sessions_mu_
+
+  std::mutex post_mu_;
+  bool closed_ = false;  // guarded by post_mu_
+
+  std::mutex lifecycle_mu_;           // serializes start() and stop()
+  State state_ = State::kNew;         // guarded by lifecycle_mu_
+  std::vector<std::thread> threads_;  // guarded by lifecycle_mu_
+
+  // Declared last so that it is destroyed first, while the members its pending handlers (and the
+  // sessions they own) touch still exist.
+  net::io_context ioc_;
+  net::strand<net::io_context::executor_type> accept_strand_;
+  tcp::acceptor acceptor_;  // used only on accept_strand_ once running
+  net::steady_timer accept_retry_timer_;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
+};
+
+namespace {
+
+// One connection. All members are touched only on the connection's strand (executor_), except
+// executor_ itself (immutable) and server_ (thread-safe).
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(std::shared_ptr<HttpServer::Impl> server, tcp::socket&& socket)
+      : server_(std::move(server)), executor_(socket.get_executor()), stream_(std::move(socket)) {
+    server_->on_connection_opened();
+    beast::error_code ec;
+    const tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ip_ = endpoint_ip(remote);
+    stream_.socket().set_option(tcp::no_delay(true), ec);  // latency over packet count
+  }
+
+  ~HttpSession() {
+    server_->unregister_session(this);
+    if (counted_) server_->on_connection_closed();  // e.g. a responder dropped without a call
+  }
+
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+
+  void start() {
+    server_->register_session(this, weak_from_this());
+    net::dispatch(executor_, [self = shared_from_this()] { self->do_read_header(); });
+  }
+
+  // The server is stopping: an idle keep-alive connection closes now; a busy one closes after
+  // its current response (do_read_header and write_response check stopping()).
+  void notify_server_stopping() {
+    net::post(executor_, [self = shared_from_this()] {
+      if (self->state_ == State::kReadingHeader && self->buffer_.size() == 0) self->do_close();
+    });
+  }
+
+  void force_close() {
+    net::post(executor_, [self = shared_from_this()] { self->do_close(); });
+  }
+
+ private:
+  enum class State {
+    kNew,
+    kReadingHeader,
+    kWritingContinue,
+    kReadingBody,
+    kAwaitingResponse,  // the handler owns the request; waiting for the responder
+    kWriting,
+    kLingering,
+    kClosed,
+  };
+
+  const HttpServerOptions& options() const { return server_->options(); }
+
+  void do_read_header() {
+    if (state_ == State::kClosed) return;
+    if (server_->stopping()) return do_close();
+    if (buffer_.size() == 0 && buffer_.capacity() > kBufferShrinkThreshold) buffer_.shrink_to_fit();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(
+        std::min<size_t>(options().max_header_bytes, std::numeric_limits<uint32_t>::max())));
+    // No body limit while reading the header: a declared Content-Length above the limit must
+    // still give us the complete header (on_read_header checks it), which Beast would not.
+    parser_->body_limit(boost::none);
+    state_ = State::kReadingHeader;
+    stream_.expires_after(options().idle_timeout);
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_read_header, shared_from_this()));
+  }
+
+  void on_read_header(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) return on_read_error(ec);
+    // Extension point for WebSocket: a later issue checks beast::websocket::is_upgrade(parser_->get())
+    // here and, when a WebSocket handler is installed, moves stream_, buffer_ and the parsed
+    // request into a WebSocket session (this session then simply ends). Until then an upgrade
+    // request is an ordinary GET for the handler.
+    const boost::optional<uint64_t> declared_length = parser_->content_length();
+    if (declared_length && *declared_length > options().max_body_bytes) return dispatch_request(true);
+    if (parser_->is_done()) return dispatch_request(false);
+    parser_->body_limit(static_cast<uint64_t>(options().max_body_bytes));  // bounds chunked bodies
+    if (parser_->get().version() >= 11 && iequals(parser_->get()[http::field::expect], "100-continue")) {
+      state_ = State::kWritingContinue;
+      return net::async_write(stream_, net::buffer(kContinueResponse.data(), kContinueResponse.size()),
+                              beast::bind_front_handler(&HttpSession::on_write_continue, shared_from_this()));
+    }
+    do_read_body();
+  }
+
+  void on_write_continue(beast::error_code ec, size_t /*bytes*/) {
+    if (ec) return do_close();
+    do_read_body();
+  }
+
+  void do_read_body() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kReadingBody;
+    stream_.expires_after(options().idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read_body, shared_from_this()));
+  }
+
+  void on_read_body(beast::error_code ec, size_t /*bytes*/) {
+    // A chunked body over the limit: what was read is dropped, the handler answers 413.
+    if (ec == http::error::body_limit) return dispatch_request(true);
+    if (ec) return on_read_error(ec);
+    dispatch_request(false);
+  }
+
+  void on_read_error(const beast::error_code& ec) {
+    if (state_ == State::kClosed) return;  // we closed the socket ourselves
+    if (!is_protocol_error(ec)) {
+      // Peer closed (possibly mid-request), reset or timed out: nobody to answer.
+      spdlog::debug("http: connection from {} ended: {}", remote_ip_, ec.message());
+      return do_close();
+    }
+    spdlog::debug("http: malformed request from {}: {}", remote_ip_, ec.message());
+    parser_.reset();
+    request_version_ = 11;
+    request_is_head_ = false;
+    close_after_response_ = true;
+    HttpResponse response;
+    response.status = 400;
+    response.body = std::string(kMalformedRequestBody);
+    write_response(std::move(response));
+  }
+
+  // Hands the parsed request (or, when too large, just its header) to the application.
+  void dispatch_request(bool body_too_large) {
+    http::request<http::string_body>& message = parser_->get();
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      request.headers.emplace_back(to_lower(field.name_string()), std::string(field.value()));
+    }
+    request.remote_ip = remote_ip_;
+    request.keep_alive = message.keep_alive();
+    request.body_too_large = body_too_large;
+    if (!body_too_large) request.body = std::move(message.body());
+
+    request_version_ = message.version();
+    request_is_head_ = message.method() == http::verb::head;
+    // After an oversized body the stream position is unknown (the body was not read): close.
+    close_after_response_ = body_too_large || !message.keep_alive();
+    parser_.reset();
+
+    state_ = State::kAwaitingResponse;
+    const uint64_t seq = ++request_seq_;
+    stream_.expires_never();  // the handler may take long; the write re-arms the timeout
+    HttpResponder responder = [self = shared_from_this(), seq](HttpResponse response) {
+      self->post_response(seq, std::move(response));
+    };
+    try {
+      server_->handler()(std::move(request), std::move(responder));
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler threw for {}: {}", remote_ip_, e.what());
+      post_response(seq, handler_failed_response());
+    } catch (...) {
+      spdlog::error("http: handler threw a non-standard exception for {}", remote_ip_);
+      post_response(seq, handler_failed_response());
+    }
+  }
+
+  static HttpResponse handler_failed_response() {
+    HttpResponse response;
+    response.status = 500;
+    response.body = std::string(kHandlerFailedBody);
+    return response;
+  }
+
+  // Any thread. Even when called from inside the handler the write is posted, so that the
+  // session never re-enters itself.
+  void post_response(uint64_t seq, HttpResponse response) {
+    server_->post_unless_closed(executor_,
+                                [self = shared_from_this(), seq, response = std::move(response)]() mutable {
+                                  self->on_response(seq, std::move(response));
+                                });
+  }
+
+  void on_response(uint64_t seq, HttpResponse response) {
+    // A second call of the same responder, or the connection was force-closed meanwhile.
+    if (state_ != State::kAwaitingResponse || seq != request_seq_) return;
+    write_response(std::move(response));
+  }
+
+  void write_response(HttpResponse&& source) {
+    int status = source.status;
+    if (status < 200 || status > 599) {
+      spdlog::error("http: handler returned invalid status {}, sending 500", status);
+      status = 500;
+    }
+    response_ = {};
+    response_.version(request_version_);
+    response_.result(static_cast<unsigned>(status));
+    response_.set(http::field::server, kServerName);
+    response_.set(http::field::content_type, source.content_type);
+    for (const auto& [name, value] : source.headers) {
+      if (name.empty() || has_line_break(name) || has_line_break(value)) {
+        spdlog::warn("http: dropping response header with line break or empty name");
+        continue;
+      }
+      if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;  // ours
+      if (iequals(name, "connection")) {
+        if (iequals(value, "close")) close_after_response_ = true;
+        continue;
+      }
+      try {
+        if (iequals(name, "content-type") || iequals(name, "server")) {
+          response_.set(name, value);
+        } else {
+          response_.insert(name, value);
+        }
+      } catch (const std::exception& e) {  // Beast rejects names/values over 64 KiB
+        spdlog::warn("http: dropping response header '{}': {}", name.substr(0, 64), e.what());
+      }
+    }
+    if (server_->stopping()) close_after_response_ = true;
+    response_.keep_alive(!close_after_response_);
+    const bool bodyless_status = status == 204 || status == 304;
+    if (!bodyless_status) {
+      response_.content_length(source.body.size());
+      if (!request_is_head_) response_.body() = std::move(source.body);
+    }
+
+    state_ = State::kWriting;
+    stream_.expires_after(options().idle_timeout);
+    http::async_write(stream_, response_,
+                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, size_t /*bytes*/) {
+    response_ = {};  // release the body now rather than at the next response
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      spdlog::debug("http: write to {} failed: {}", remote_ip_, ec.message());
+      return do_close();
+    }
+    if (close_after_response_) return do_lingering_close();
+    do_read_header();
+  }
+
+  void do_lingering_close() {
+    state_ = State::kLingering;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) return do_close();
+    buffer_.clear();
+    lingered_bytes_ = 0;
+    stream_.expires_after(kLingerTimeout);
+    do_linger_read();
+  }
+
+  void do_linger_read() {
+    stream_.async_read_some(buffer_.prepare(kLingerChunkBytes),
+                            beast::bind_front_handler(&HttpSession::on_linger_read, shared_from_this()));
+  }
+
+  void on_linger_read(beast::error_code ec, size_t bytes) {
+    lingered_bytes_ += bytes;
+    if (ec || state_ != State::kLingering || lingered_bytes_ > kLingerMaxBytes) return do_close();
+    do_linger_read();
+  }
+
+  // Idempotent; pending operations complete with operation_aborted and see kClosed.
+  void do_close() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    parser_.reset();
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+    if (counted_) {
+      counted_ = false;
+      server_->on_connection_closed();
+    }
+  }
+
+  const std::shared_ptr<HttpServer::Impl> server_;  // first member: outlives the socket below
+  const net::any_io_executor executor_;             // the connection's strand
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;  // must live until its async_write completes
+  std::string remote_ip_;
+  State state_ = State::kNew;
+  uint64_t request_seq_ = 0;  // identifies the request a responder belongs to
+  unsigned request_version_ = 11;
+  bool request_is_head_ = false;
+  bool close_after_response_ = false;
+  size_t lingered_bytes_ = 0;
+  bool counted_ = true;  // still included in the server's active connection count
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// HttpServer::Impl
+
+HttpServer::Impl::Impl(HttpServerOptions options, HttpHandler handler)
+    : options_(std::move(options)),
+      handler_(std::move(handler)),
+      accept_strand_(net::make_strand(ioc_)),
+      acceptor_(accept_strand_),
+      accept_retry_timer_(accept_strand_) {}
+
+Status HttpServer::Impl::start() {
+  std::lock_guard lifecycle_lock(lifecycle_mu_);
+  if (state_ != State::kNew) return Status(ErrorCode::kInternalError, "HTTP server was already started");
+
+  const std::string where = options_.host + ":" + std::to_string(options_.port);
+  auto fail = [&](std::string_view what, const beast::error_code& ec) {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    return Status(ErrorCode::kInternalError, "cannot " + std::string(what) + " HTTP server address " + where +
+                                                 ": " +
+                                                 (ec ? ec.message() : std::string("no address found")));
+  };
+
+  beast::error_code ec;
+  tcp::endpoint endpoint;
+  const net::ip::address address = net::ip::make_address(options_.host, ec);
+  if (!ec) {
+    endpoint = tcp::endpoint(address, options_.port);
+  } else {
+    tcp::resolver resolver(ioc_);
+    const auto results = resolver.resolve(options_.host, std::to_string(options_.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) return fail("resolve", ec);
+    endpoint = results.begin()->endpoint();
+  }
+  acceptor_.open(endpoint.protocol(), ec);
+  if (ec) return fail("open a socket for", ec);
+  acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+  if (ec) return fail("configure", ec);
+  acceptor_.bind(endpoint, ec);
+  if (ec) return fail("bind", ec);
+  acceptor_.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen on", ec);
+  const tcp::endpoint local = acceptor_.local_endpoint(ec);
+  if (ec) return fail("query", ec);
+  bound_port_.store(local.port());
+
+  work_guard_.emplace(ioc_.get_executor());
+  const unsigned thread_count = std::max(1u, options_.io_threads);
+  try {
+    for (unsigned thread_idx = 0; thread_idx < thread_count; ++thread_idx) {
+      threads_.emplace_back([this] { run_io_thread(); });
+    }
+  } catch (const std::exception& e) {
+    work_guard_.reset();
+    ioc_.stop();
+    join_io_threads();
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    bound_port_.store(0);
+    return Status(ErrorCode::kInternalError, std::string("cannot start HTTP io threads: ") + e.what());
+  }
+  net::post(accept_strand_, [this] { do_accept(); });
+  state_ = State::kRunning;
+  spdlog::info("HTTP server listening on {}:{} ({} io threads)", local.address().to_string(), local.port(),
+               thread_count);
+  return Status::ok();
+}
+
+void HttpServer::Impl::run_io_thread() {
+  for (;;) {
+    try {
+      ioc_.run();
+      return;
+    } catch (const std::exception& e) {  // handlers do not throw; this is a last line of defence
+      spdlog::error("http: io thread caught exception: {}", e.what());
+    } catch (...) {
+      spdlog::error("http: io thread caught a non-standard exception");
+    }
+  }
+}
+
+void HttpServer::Impl::join_io_threads() {
+  for (std::thread& thread : threads_) {
+    if (thread.joinable()) thread.join();
+  }
+  threads_.clear();
+}
+
+void HttpServer::Impl::do_accept() {
+  // The socket gets its own strand: that strand is the session's executor.
+  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
+    on_accept(ec, std::move(socket));
+  });
+}
+
+void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+  if (stopping_.load() || !acceptor_.is_open() || ec == net::error::operation_aborted) return;
+  if (ec) {
+    if (ec == net::error::connection_aborted) return do_accept();  // that client gave up; next
+    spdlog::warn("http: accept failed: {}; retrying", ec.message());
+    accept_retry_timer_.expires_after(kAcceptRetryDelay);
+    accept_retry_timer_.async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec && !stopping_.load()) do_accept();
+    });
+    return;
+  }
+  std::make_shared<HttpSession>(shared_from_this(), std::move(socket))->start();
+  do_accept();
+}
+
+void HttpServer::Impl::register_session(HttpSession* session, std::weak_ptr<HttpSession> weak) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.emplace(session, std::move(weak));
+}
+
+void HttpServer::Impl::unregister_session(HttpSession* session) {
+  std::lock_guard lock(sessions_mu_);
+  sessions_.erase(session);
+}
+
+void HttpServer::Impl::on_connection_closed() {
+  {
+    std::lock_guard lock(sessions_mu_);  // pairs with the wait in stop(): no lost wake-up
+    active_.fetch_sub(1);
+  }
+  sessions_cv_.notify_all();
+}
+
+std::vector<std::shared_ptr<HttpSession>> HttpServer::Impl::live_sessions() {
+  std::vector<std::shared_ptr<HttpSession>> out;
+  std::lock_guard lock(sessions_mu_);
+  out.reserve(sessions_.size());
+  for (const auto& [raw, weak] : sessions_) {
+    if (auto session = weak.lock()) out.push_back(std::move(session));
+  }
+  return out;
+}
+
+void HttpServer::Impl::stop(std::chrono::milliseconds drain_timeout) {
+  std::lock_guard lifecycle_lock(lifecycle_mu_);
+  if (state_ != State::kRunning) return;
+  stopping_.store(true);
+
+  // 1. Stop accepting. Waiting for the close means every connection accepted before it already
+  //    registered its session, so step 2 reaches all of them.
+  auto acceptor_closed = std::make_shared<std::promise<void>>();
+  std::future<void> acceptor_closed_future = acceptor_closed->get_future();
+  net::post(accept_strand_, [this, acceptor_closed] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+    accept_retry_timer_.cancel();
+    acceptor_closed->set_value();
+  });
+  acceptor_closed_future.wait_for(drain_timeout);
+
+  // 2. Idle keep-alive connections close now; busy ones after their response.
+  for (const auto& session : live_sessions()) session->notify_server_stopping();
+
+  // 3. Wait for in-flight requests to be answered.
+  {
+    std::unique_lock lock(sessions_mu_);
+    sessions_cv_.wait_for(lock, drain_timeout, [this] { return active_.load() == 0; });
+  }
+  if (const size_t busy = active_.load(); busy > 0) {
+    spdlog::warn("http: {} connection(s) still busy after {} ms; closing them", busy, drain_timeout.count());
+    for (const auto& session : live_sessions()) session->force_close();
+  }
+
+  // 4. From now on responders are ignored; the io threads return once the remaining operations
+  //    (closing sockets, lingering reads, all bounded by timeouts) have completed.
+  {
+    std::lock_guard lock(post_mu_);
+    closed_ = true;
+  }
+  work_guard_.reset();
+  join_io_threads();
+  state_ = State::kStopped;
+  spdlog::info("HTTP server stopped");
+}
+
+// ---------------------------------------------------------------------------------------------
+// HttpServer and HttpRequest
+
+const std::string* HttpRequest::header(std::string_view lower_name) const {
+  for (const auto& [name, value] : headers) {
+    if (name == lower_name) return &value;
+  }
+  return nullptr;
+}
+
+HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(handler))) {}
+
+HttpServer::~HttpServer() { impl_->stop(std::chrono::seconds(10)); }
+
+Status HttpServer::start() { return impl_->start(); }
+
+uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::stop(std::chrono::milliseconds drain_timeout) { impl_->stop(drain_timeout); }
+
+size_t HttpServer::active_connections() const { return impl_->active_connections(); }
+
+}  // namespace kalam

@@ -1,0 +1,129 @@
+// JSON (Boost.JSON) codec of catalog records; unknown fields are ignored so that
+// newer records stay readable by this version.
+#include "catalog/catalog_codec.h"
+
+#include <boost/json.hpp>
+
+namespace kalam {
+namespace json = boost::json;
+namespace {
+
+std::string get_string(const json::object& obj, std::string_view key) {
+  auto* value = obj.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+int64_t get_int(const json::object& obj, std::string_view key) {
+  auto* value = obj.if_contains(key);
+  return value != nullptr && value->is_int64() ? value->as_int64() : 0;
+}
+uint64_t get_uint(const json::object& obj, std::string_view key) {
+  auto* value = obj.if_contains(key);
+  if (value == nullptr) return 0;
+  if (value->is_uint64()) return value->as_uint64();
+  if (value->is_int64()) return static_cast<uint64_t>(value->as_int64());
+  return 0;
+}
+
+Result<json::object> parse_object(std::string_view text, std::string_view what) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec || !value.is_object()) {
+    return Status(ErrorCode::kInternalStorageError, "corrupt " + std::string(what) + " record in catalog");
+  }
+  return std::move(value.as_object());
+}
+
+}  // namespace
+
+std::string_view storage_type_name(StorageType type) {
+  return type == StorageType::kS3 ? "s3" : "filesystem";
+}
+
+std::string encode_namespace(const NamespaceDef& def) {
+  json::object obj;
+  obj["namespace_id"] = def.namespace_id;
+  obj["options"] = def.options_json;
+  obj["created_at"] = def.created_at_us;
+  obj["updated_at"] = def.updated_at_us;
+  return json::serialize(obj);
+}
+
+Result<NamespaceDef> decode_namespace(std::string_view text) {
+  json::object obj;
+  KALAM_ASSIGN_OR_RETURN(obj, parse_object(text, "namespace"));
+  NamespaceDef def;
+  def.namespace_id = get_string(obj, "namespace_id");
+  def.options_json = get_string(obj, "options");
+  if (def.options_json.empty()) def.options_json = "{}";
+  def.created_at_us = get_int(obj, "created_at");
+  def.updated_at_us = get_int(obj, "updated_at");
+  return def;
+}
+
+std::string encode_storage(const StorageDef& def) {
+  json::object obj;
+  obj["storage_id"] = def.storage_id;
+  obj["storage_name"] = def.storage_name;
+  obj["description"] = def.description;
+  obj["storage_type"] = storage_type_name(def.storage_type);
+  obj["base_directory"] = def.base_directory;
+  obj["shared_tables_template"] = def.shared_tables_template;
+  obj["user_tables_template"] = def.user_tables_template;
+  obj["region"] = def.region;
+  obj["endpoint"] = def.endpoint;
+  obj["sealed_credentials"] = def.sealed_credentials;
+  obj["created_at"] = def.created_at_us;
+  obj["updated_at"] = def.updated_at_us;
+  return json::serialize(obj);
+}
+
+Result<StorageDef> decode_storage(std::string_view text) {
+  json::object obj;
+  KALAM_ASSIGN_OR_RETURN(obj, parse_object(text, "storage"));
+  StorageDef def;
+  def.storage_id = get_string(obj, "storage_id");
+  def.storage_name = get_string(obj, "storage_name");
+  def.description = get_string(obj, "description");
+  def.storage_type = get_string(obj, "storage_type") == "s3" ? StorageType::kS3 : StorageType::kFilesystem;
+  def.base_directory = get_string(obj, "base_directory");
+  def.shared_tables_template = get_string(obj, "shared_tables_template");
+  def.user_tables_template = get_string(obj, "user_tables_template");
+  def.region = get_string(obj, "region");
+  def.endpoint = get_string(obj, "endpoint");
+  def.sealed_credentials = get_string(obj, "sealed_credentials");
+  def.created_at_us = get_int(obj, "created_at");
+  def.updated_at_us = get_int(obj, "updated_at");
+  return def;
+}
+
+std::string encode_table(const TableDef& def) {
+  json::object obj;
+  obj["table_id"] = def.table_id;
+  obj["namespace_id"] = def.namespace_id;
+  obj["table_name"] = def.table_name;
+  obj["table_type"] = def.table_type;
+  obj["storage_id"] = def.storage_id;
+  obj["definition"] = def.definition_json;
+  obj["created_by"] = def.created_by;
+  obj["created_at"] = def.created_at_us;
+  obj["updated_at"] = def.updated_at_us;
+  return json::serialize(obj);
+}
+
+Result<TableDef> decode_table(std::string_view text) {
+  json::object obj;
+  KALAM_ASSIGN_OR_RETURN(obj, parse_object(text, "table"));
+  TableDef def;
+  def.table_id = get_uint(obj, "table_id");
+  def.namespace_id = get_string(obj, "namespace_id");
+  def.table_name = get_string(obj, "table_name");
+  def.table_type = get_string(obj, "table_type");
+  def.storage_id = get_string(obj, "storage_id");
+  def.definition_json = get_string(obj, "definition");
+  def.created_by = get_string(obj, "created_by");
+  def.created_at_us = get_int(obj, "created_at");
+  def.updated_at_us = get_int(obj, "updated_at");
+  return def;
+}
+
+}  // namespace kalam

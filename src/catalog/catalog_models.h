@@ -1,0 +1,57 @@
+// Catalog objects: namespaces, storages and table definitions as persisted in the
+// `system` column family and held in SchemaRegistry snapshots.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace kalam {
+
+enum class StorageType : uint8_t { kFilesystem, kS3 };
+
+std::string_view storage_type_name(StorageType type);
+
+struct NamespaceDef {
+  std::string namespace_id;
+  std::string options_json = "{}";  // JSON object of ALTER NAMESPACE … SET OPTIONS
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+};
+
+inline constexpr std::string_view kLocalStorageId = "local";
+inline constexpr std::string_view kDefaultSharedTemplate = "{namespace}/{tableName}";
+inline constexpr std::string_view kDefaultUserTemplate = "{namespace}/{tableName}/{userId}";
+
+struct StorageDef {
+  std::string storage_id;
+  std::string storage_name;
+  std::string description;
+  StorageType storage_type = StorageType::kFilesystem;
+  std::string base_directory;
+  std::string shared_tables_template{kDefaultSharedTemplate};
+  std::string user_tables_template{kDefaultUserTemplate};
+  std::string region;
+  std::string endpoint;
+  std::string sealed_credentials;  // AES-256-GCM sealed, base64; empty when none
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+};
+
+// A table definition (filled in by the tables issue; the registry already keys,
+// persists and counts them so that namespace/storage dependencies are checked).
+struct TableDef {
+  uint64_t table_id = 0;
+  std::string namespace_id;
+  std::string table_name;
+  std::string table_type;  // USER | SHARED | STREAM
+  std::string storage_id{kLocalStorageId};
+  std::string definition_json = "{}";  // columns, options, schema history
+  std::string created_by;
+  int64_t created_at_us = 0;
+  int64_t updated_at_us = 0;
+
+  std::string qualified_name() const { return namespace_id + "." + table_name; }
+};
+
+}  // namespace kalam

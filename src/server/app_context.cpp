@@ -1,0 +1,151 @@
+// AppContext wiring.
+#include "server/app_context.h"
+
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "api/api_router.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "auth/auth_service.h"
+#include "auth/user_store.h"
+#include "catalog/schema_registry.h"
+#include "common/ids.h"
+#include "sql/executor/handler_registry.h"
+#include "sql/executor/sql_executor.h"
+#include "storage/storage_engine.h"
+
+namespace kalam {
+
+struct AppContext::Components {
+  ServerConfig config;
+  std::unique_ptr<StorageEngine> storage;
+  std::unique_ptr<SnowflakeGenerator> ids;
+  std::unique_ptr<SchemaRegistry> schema_registry;
+  std::unique_ptr<UserStore> users;
+  std::unique_ptr<AuthService> auth;
+  ExecutorServices services;
+  HandlerRegistry handlers;
+  std::unique_ptr<SqlExecutor> executor;
+  ApiMetrics metrics;
+  std::unique_ptr<ApiRouter> router;
+  std::unique_ptr<HttpServer> http;
+  bool stopped = false;
+};
+
+AppContext::AppContext() : components_(std::make_unique<Components>()) {}
+
+AppContext::~AppContext() { stop(); }
+
+namespace {
+unsigned resolve_threads(int64_t configured) {
+  if (configured > 0) return static_cast<unsigned>(configured);
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 2 : cores;
+}
+}  // namespace
+
+Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& config) {
+  std::unique_ptr<AppContext> app(new AppContext());
+  Components& c = *app->components_;
+  c.config = config;
+  std::error_code ec;
+  std::filesystem::path data_path = std::filesystem::absolute(config.storage.data_path, ec);
+  if (ec) return Status(ErrorCode::kInvalidArgument, "invalid data path: " + ec.message());
+  c.config.storage.data_path = data_path.lexically_normal().string();
+
+  StorageOptions storage_options;
+  storage_options.path = c.config.storage.data_path + "/rocksdb";
+  storage_options.sync_writes = config.storage.rocksdb.sync_writes;
+  storage_options.block_cache_mb = static_cast<size_t>(config.storage.rocksdb.block_cache_mb);
+  storage_options.write_buffer_mb = static_cast<size_t>(config.storage.rocksdb.write_buffer_mb);
+  storage_options.max_open_files = static_cast<int>(config.storage.rocksdb.max_open_files);
+  KALAM_ASSIGN_OR_RETURN(c.storage, StorageEngine::open(storage_options));
+
+  c.ids = std::make_unique<SnowflakeGenerator>(0);
+  c.schema_registry = std::make_unique<SchemaRegistry>(*c.storage);
+  KALAM_RETURN_IF_ERROR(c.schema_registry->load(c.config.storage.data_path));
+  c.users = std::make_unique<UserStore>(*c.storage);
+  KALAM_RETURN_IF_ERROR(c.users->load());
+
+  AuthSettings auth_settings;
+  auth_settings.jwt_secret = config.auth.jwt_secret;
+  auth_settings.bcrypt_cost = static_cast<int>(config.auth.bcrypt_cost);
+  auth_settings.access_token_ttl_seconds = config.auth.access_token_ttl_seconds;
+  auth_settings.refresh_token_ttl_seconds = config.auth.refresh_token_ttl_seconds;
+  auth_settings.max_failed_attempts = config.auth.max_failed_attempts;
+  auth_settings.lockout_minutes = config.auth.lockout_minutes;
+  c.auth = std::make_unique<AuthService>(*c.users, *c.storage, *c.ids, auth_settings);
+  std::optional<std::string> root_password;
+  if (!config.auth.root_password.empty()) root_password = config.auth.root_password;
+  KALAM_ASSIGN_OR_RETURN(bool root_without_password, c.auth->bootstrap_root(root_password));
+  if (root_without_password) {
+    spdlog::warn(
+        "root has no password: it can log in only from a loopback address with an empty password. "
+        "Set KALAMDB_ROOT_PASSWORD to give it one.");
+  }
+
+  c.services.storage = c.storage.get();
+  c.services.schema_registry = c.schema_registry.get();
+  c.services.users = c.users.get();
+  c.services.ids = c.ids.get();
+  c.services.config = &c.config;
+  c.services.secrets_key =
+      config.storage.secrets_key.empty() ? config.auth.jwt_secret : config.storage.secrets_key;
+  register_all_handlers(c.handlers, c.services);
+
+  ExecutorLimits limits;
+  limits.params.max_parameters = static_cast<size_t>(config.execution.max_parameters);
+  limits.params.max_parameter_size_bytes = static_cast<size_t>(config.execution.max_parameter_size_bytes);
+  limits.handler_timeout_seconds = config.execution.handler_timeout_seconds;
+  limits.max_statements_per_request = static_cast<size_t>(config.execution.max_statements_per_request);
+  limits.slow_query_ms = config.logging.slow_query_ms;
+  c.executor = std::make_unique<SqlExecutor>(c.services, c.handlers, limits);
+  c.executor->set_statement_observer(
+      [metrics = &c.metrics](StatementKind kind, double elapsed_ms, bool success) {
+        metrics->observe_statement(kind, elapsed_ms, success);
+      });
+  return app;
+}
+
+Status AppContext::start() {
+  Components& c = *components_;
+  ApiContext api;
+  api.config = &c.config;
+  api.auth = c.auth.get();
+  api.executor = c.executor.get();
+  api.metrics = &c.metrics;
+  api.active_connections = [&c] { return c.http ? c.http->active_connections() : 0; };
+  c.router = std::make_unique<ApiRouter>(std::move(api), resolve_threads(c.config.execution.worker_threads));
+
+  HttpServerOptions options;
+  options.host = c.config.server.host;
+  options.port = static_cast<uint16_t>(c.config.server.port);
+  options.io_threads = resolve_threads(c.config.server.io_threads);
+  options.max_body_bytes = static_cast<size_t>(c.config.limits.max_request_body_bytes);
+  c.http = std::make_unique<HttpServer>(
+      options, [router = c.router.get()](HttpRequest&& request, HttpResponder respond) {
+        router->handle(std::move(request), std::move(respond));
+      });
+  return c.http->start();
+}
+
+uint16_t AppContext::port() const { return components_->http ? components_->http->port() : 0; }
+
+void AppContext::stop() {
+  Components& c = *components_;
+  if (c.stopped) return;
+  c.stopped = true;
+  if (c.http) c.http->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
+  if (c.router) c.router->shutdown();
+  if (c.storage) {
+    Status status = c.storage->flush_memtables();
+    if (!status.is_ok()) spdlog::error("flushing RocksDB at shutdown failed: {}", status.to_string());
+    status = c.storage->close();
+    if (!status.is_ok()) spdlog::error("closing RocksDB failed: {}", status.to_string());
+  }
+}
+
+}  // namespace kalam

@@ -1,0 +1,34 @@
+// ExecutionContext: everything a handler may know about who runs a statement, for
+// whom, where from, with which parameters and until when.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "auth/role.h"
+#include "common/status.h"
+#include "sql/executor/models/param_value.h"
+
+namespace kalam {
+
+struct ExecutionContext {
+  std::string user_id;            // the authenticated caller
+  Role role = Role::kAnonymous;   // re-read from system.users for this request
+  std::string effective_user_id;  // whose USER/STREAM rows statements touch (EXECUTE AS USER)
+  std::string request_id;
+  std::string ip_address;
+  int64_t timestamp_us = 0;       // request start, microseconds since epoch
+  std::string default_namespace;  // request namespace_id, changed by USE
+  std::vector<ParamValue> params;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  int64_t timeout_seconds = 30;
+
+  bool is_admin() const { return role_at_least(role, Role::kDba); }
+
+  // TIMEOUT_HANDLER_EXECUTION once the statement's deadline has passed.
+  Status check_deadline(std::string_view statement_type) const;
+};
+
+}  // namespace kalam

@@ -1,0 +1,95 @@
+// Out-of-line parts of the executor models: result accessors, parameter sizes,
+// the deadline check.
+#include <type_traits>
+
+#include "sql/executor/models/execution_context.h"
+#include "sql/executor/models/execution_result.h"
+#include "sql/executor/models/param_value.h"
+
+namespace kalam {
+
+uint64_t row_count(const ExecutionResult& result) {
+  const RowsResult* rows = result_rows(result);
+  return rows == nullptr ? 0 : rows->rows.size();
+}
+
+uint64_t rows_affected(const ExecutionResult& result) {
+  return std::visit(
+      [](const auto& variant) -> uint64_t {
+        using T = std::decay_t<decltype(variant)>;
+        if constexpr (std::is_same_v<T, RowsResult> || std::is_same_v<T, SubscriptionResult>) {
+          return 0;
+        } else if constexpr (std::is_same_v<T, FlushedResult>) {
+          return variant.jobs_created;
+        } else if constexpr (std::is_same_v<T, JobKilledResult>) {
+          return 1;
+        } else {
+          return variant.rows_affected;
+        }
+      },
+      result);
+}
+
+const RowsResult* result_rows(const ExecutionResult& result) {
+  if (const auto* rows = std::get_if<RowsResult>(&result)) return rows;
+  if (const auto* flushed = std::get_if<FlushedResult>(&result)) return &flushed->rows;
+  if (const auto* subscription = std::get_if<SubscriptionResult>(&result)) return &subscription->rows;
+  return nullptr;
+}
+
+std::optional<std::string> result_message(const ExecutionResult& result) {
+  return std::visit(
+      [](const auto& variant) -> std::optional<std::string> {
+        using T = std::decay_t<decltype(variant)>;
+        if constexpr (std::is_same_v<T, RowsResult>) {
+          return variant.message;
+        } else if constexpr (std::is_same_v<T, InsertedResult>) {
+          return "Inserted " + std::to_string(variant.rows_affected) + " row(s)";
+        } else if constexpr (std::is_same_v<T, UpdatedResult>) {
+          return "Updated " + std::to_string(variant.rows_affected) + " row(s)";
+        } else if constexpr (std::is_same_v<T, DeletedResult>) {
+          return "Deleted " + std::to_string(variant.rows_affected) + " row(s)";
+        } else if constexpr (std::is_same_v<T, JobKilledResult> || std::is_same_v<T, SuccessResult> ||
+                             std::is_same_v<T, FlushedResult> || std::is_same_v<T, SubscriptionResult>) {
+          return variant.message;
+        }
+      },
+      result);
+}
+
+std::string_view param_type_name(const ParamValue& value) {
+  switch (value.index()) {
+    case 0:
+      return "NULL";
+    case 1:
+      return "BOOLEAN";
+    case 2:
+      return "BIGINT";
+    case 3:
+      return "DOUBLE";
+    case 4:
+      return "TEXT";
+    default:
+      return "JSON";
+  }
+}
+
+size_t param_size_bytes(const ParamValue& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return text->size();
+  if (const auto* json = std::get_if<JsonText>(&value)) return json->text.size();
+  return 8;
+}
+
+Status ExecutionContext::check_deadline(std::string_view statement_type) const {
+  auto now = std::chrono::steady_clock::now();
+  if (now < deadline) return Status::ok();
+  auto started = deadline - std::chrono::seconds(timeout_seconds);
+  double elapsed_ms = std::chrono::duration<double, std::milli>(now - started).count();
+  return Status(ErrorCode::kTimeoutHandlerExecution,
+                "statement exceeded the handler timeout of " + std::to_string(timeout_seconds) + " s")
+      .with_detail("timeout_seconds", timeout_seconds)
+      .with_detail("elapsed_ms", elapsed_ms)
+      .with_detail("statement_type", std::string(statement_type));
+}
+
+}  // namespace kalam

@@ -1,0 +1,24 @@
+// ExecutorServices: the components handlers work through. AppContext (server/)
+// owns them and fills this struct; nothing in sql/ knows about HTTP.
+#pragma once
+
+#include <string>
+
+namespace kalam {
+
+class StorageEngine;
+class SchemaRegistry;
+class UserStore;
+class SnowflakeGenerator;
+struct ServerConfig;
+
+struct ExecutorServices {
+  StorageEngine* storage = nullptr;
+  SchemaRegistry* schema_registry = nullptr;
+  UserStore* users = nullptr;
+  SnowflakeGenerator* ids = nullptr;
+  const ServerConfig* config = nullptr;
+  std::string secrets_key;  // key material for sealing storage credentials
+};
+
+}  // namespace kalam

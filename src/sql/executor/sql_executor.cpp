@@ -1,0 +1,112 @@
+// SqlExecutor: the statement pipeline of architecture.md § One statement, end to end.
+#include "sql/executor/sql_executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "sql/executor/helpers/audit.h"
+#include "sql/executor/helpers/json_builder.h"
+#include "sql/parser/sql_parser.h"
+#include "sql/parser/statement_splitter.h"
+
+namespace kalam {
+
+SqlExecutor::SqlExecutor(ExecutorServices& services, HandlerRegistry& registry, ExecutorLimits limits)
+    : services_(services), registry_(registry), limits_(limits) {}
+
+Result<std::vector<ParsedStatement>> SqlExecutor::prepare(std::string_view sql,
+                                                          const std::vector<ParamValue>& params,
+                                                          size_t* failed_index) const {
+  KALAM_RETURN_IF_ERROR(validate_parameter_values(params, limits_.params));
+  std::vector<StatementText> pieces = split_statements(sql);
+  if (pieces.empty()) return Status(ErrorCode::kEmptySql, "the request contains no SQL statement");
+  if (pieces.size() > limits_.max_statements_per_request) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "too many statements in one request: " + std::to_string(pieces.size()) + ", at most " +
+                      std::to_string(limits_.max_statements_per_request) + " allowed")
+        .with_detail("argument", std::string("sql"));
+  }
+  std::vector<ParsedStatement> statements;
+  statements.reserve(pieces.size());
+  for (size_t index = 0; index < pieces.size(); ++index) {
+    auto parsed = parse_statement(pieces[index].text, pieces[index].start);
+    if (!parsed.is_ok()) {
+      *failed_index = index;
+      return std::move(parsed).status();
+    }
+    statements.push_back(std::move(parsed).value());
+  }
+  KALAM_RETURN_IF_ERROR(validate_statement_parameters(statements, params, failed_index));
+  return statements;
+}
+
+Result<ExecutionResult> SqlExecutor::execute_statement(ExecutionContext& ctx,
+                                                       const ParsedStatement& statement) {
+  StatementHandler* handler = registry_.get(statement.kind);
+  if (handler == nullptr) {
+    return Status(ErrorCode::kInternalError,
+                  "no handler registered for " + std::string(statement_kind_name(statement.kind)));
+  }
+  Status decision = handler->authorize(ctx, statement);
+  if (!decision.is_ok()) {
+    if (decision.code() == ErrorCode::kAuthInsufficientRole) {
+      std::string details = JsonObjectBuilder()
+                                .add("operation", statement_kind_name(statement.kind))
+                                .add("actual_role", role_name(ctx.role))
+                                .add("message", decision.message())
+                                .build();
+      log_auth_event(ctx, services_, "AUTHORIZATION_DENIED",
+                     audit_action_name(statement_kind_name(statement.kind)), std::move(details), false)
+          .permit_unchecked();  // the denial is returned whether or not its audit row could be written
+    }
+    return decision;
+  }
+  KALAM_RETURN_IF_ERROR(ctx.check_deadline(statement_kind_name(statement.kind)));
+  return handler->run(ctx, statement);
+}
+
+BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view sql) {
+  BatchOutcome outcome;
+  size_t failed_index = 0;
+  auto prepared = prepare(sql, ctx.params, &failed_index);
+  if (!prepared.is_ok()) {
+    Status status = std::move(prepared).status();
+    bool per_statement =
+        status.code() == ErrorCode::kInvalidSqlSyntax || status.code() == ErrorCode::kInvalidArgument ||
+        status.code() == ErrorCode::kParamsNotSupported || status.code() == ErrorCode::kParamCountMismatch;
+    if (per_statement) outcome.error_statement_index = failed_index;
+    outcome.error = std::move(status);
+    return outcome;
+  }
+  std::vector<ParsedStatement>& statements = prepared.value();
+  outcome.results.reserve(statements.size());
+  for (size_t index = 0; index < statements.size(); ++index) {
+    const ParsedStatement& statement = statements[index];
+    auto started = std::chrono::steady_clock::now();
+    ctx.timeout_seconds = limits_.handler_timeout_seconds;
+    ctx.deadline = started + std::chrono::seconds(limits_.handler_timeout_seconds);
+    auto result = execute_statement(ctx, statement);
+    double elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (observer_) observer_(statement.kind, elapsed_ms, result.is_ok());
+    if (elapsed_ms >= static_cast<double>(limits_.slow_query_ms)) {
+      spdlog::warn("slow statement ({:.1f} ms, request {}): {}", elapsed_ms, ctx.request_id,
+                   redact_sql_for_log(statement));
+    }
+    if (!result.is_ok()) {
+      outcome.error = std::move(result).status();
+      outcome.error_statement_index = index;
+      return outcome;
+    }
+    ExecutionMetadata metadata;
+    metadata.statement_index = index;
+    metadata.kind = statement.kind;
+    metadata.elapsed_ms = elapsed_ms;
+    metadata.as_user = ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
+    outcome.results.push_back(StatementOutcome{std::move(result).value(), std::move(metadata)});
+  }
+  return outcome;
+}
+
+}  // namespace kalam

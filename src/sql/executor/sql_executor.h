@@ -1,0 +1,64 @@
+// SqlExecutor: splits a request into statements, parses and validates them all,
+// then authorizes and executes each through its registered handler, in order,
+// stopping at the first failure.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "sql/executor/handler_registry.h"
+#include "sql/executor/models/execution_context.h"
+#include "sql/executor/models/execution_metadata.h"
+#include "sql/executor/models/execution_result.h"
+#include "sql/executor/parameter_binding.h"
+
+namespace kalam {
+
+struct ExecutorLimits {
+  ParameterLimits params;
+  int64_t handler_timeout_seconds = 30;
+  size_t max_statements_per_request = 1000;
+  int64_t slow_query_ms = 1000;
+};
+
+struct StatementOutcome {
+  ExecutionResult result;
+  ExecutionMetadata metadata;
+};
+
+struct BatchOutcome {
+  std::vector<StatementOutcome> results;  // statements that completed
+  std::optional<Status> error;            // the failure that stopped the batch
+  std::optional<size_t> error_statement_index;
+};
+
+// (kind, elapsed_ms, success) after each executed statement; used for metrics.
+using StatementObserver = std::function<void(StatementKind, double, bool)>;
+
+class SqlExecutor {
+ public:
+  SqlExecutor(ExecutorServices& services, HandlerRegistry& registry, ExecutorLimits limits);
+
+  // Thread-safe: each call uses only its own context.
+  BatchOutcome execute_batch(ExecutionContext& ctx, std::string_view sql);
+
+  // Split + parse + parameter validation of a whole request (nothing executes).
+  Result<std::vector<ParsedStatement>> prepare(std::string_view sql, const std::vector<ParamValue>& params,
+                                               size_t* failed_index) const;
+
+  // Authorizes (auditing a denial) and executes one prepared statement.
+  Result<ExecutionResult> execute_statement(ExecutionContext& ctx, const ParsedStatement& statement);
+
+  void set_statement_observer(StatementObserver observer) { observer_ = std::move(observer); }
+  const ExecutorLimits& limits() const { return limits_; }
+
+ private:
+  ExecutorServices& services_;
+  HandlerRegistry& registry_;
+  ExecutorLimits limits_;
+  StatementObserver observer_;
+};
+
+}  // namespace kalam

@@ -1,0 +1,82 @@
+// Audit log records: JSON values under `au:` + big-endian audit id.
+#include "storage/audit_log.h"
+
+#include <boost/json.hpp>
+
+#include "storage/system_keys.h"
+
+namespace kalam {
+namespace json = boost::json;
+namespace {
+
+std::string audit_key(int64_t audit_id) {
+  std::string key(system_keys::kAudit);
+  auto id = static_cast<uint64_t>(audit_id);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>((id >> shift) & 0xFF));
+  return key;
+}
+
+}  // namespace
+
+std::string encode_audit_entry(const AuditEntry& entry) {
+  json::object obj;
+  obj["audit_id"] = entry.audit_id;
+  obj["timestamp"] = entry.timestamp_us;
+  obj["actor_user_id"] = entry.actor_user_id;
+  obj["subject_user_id"] = entry.subject_user_id;
+  obj["action"] = entry.action;
+  obj["target"] = entry.target;
+  obj["details"] = entry.details_json;
+  obj["ip_address"] = entry.ip_address;
+  obj["request_id"] = entry.request_id;
+  obj["success"] = entry.success;
+  return json::serialize(obj);
+}
+
+Result<AuditEntry> decode_audit_entry(std::string_view text) {
+  boost::system::error_code ec;
+  json::value value = json::parse(text, ec);
+  if (ec || !value.is_object()) return Status(ErrorCode::kInternalStorageError, "corrupt audit record");
+  const json::object& obj = value.as_object();
+  auto str = [&](std::string_view key) {
+    auto* field = obj.if_contains(key);
+    return field != nullptr && field->is_string() ? std::string(field->as_string()) : std::string();
+  };
+  auto num = [&](std::string_view key) -> int64_t {
+    auto* field = obj.if_contains(key);
+    return field != nullptr && field->is_int64() ? field->as_int64() : 0;
+  };
+  AuditEntry entry;
+  entry.audit_id = num("audit_id");
+  entry.timestamp_us = num("timestamp");
+  entry.actor_user_id = str("actor_user_id");
+  entry.subject_user_id = str("subject_user_id");
+  entry.action = str("action");
+  entry.target = str("target");
+  entry.details_json = str("details");
+  entry.ip_address = str("ip_address");
+  entry.request_id = str("request_id");
+  auto* success = obj.if_contains("success");
+  entry.success = success != nullptr && success->is_bool() && success->as_bool();
+  return entry;
+}
+
+void append_audit_entry(WriteBatch& batch, const AuditEntry& entry) {
+  batch.put(ColumnFamily::kSystem, audit_key(entry.audit_id), encode_audit_entry(entry));
+}
+
+Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit) {
+  Status decode_status;
+  KALAM_RETURN_IF_ERROR(storage.scan_prefix(ColumnFamily::kSystem, system_keys::kAudit,
+                                            [&](std::string_view, std::string_view value) {
+                                              auto entry = decode_audit_entry(value);
+                                              if (!entry.is_ok()) {
+                                                decode_status = entry.status();
+                                                return false;
+                                              }
+                                              return visit(*entry);
+                                            }));
+  return decode_status;
+}
+
+}  // namespace kalam

@@ -1,0 +1,38 @@
+// The `system.audit_log` record format and its persistence in the `system` column
+// family. Rows are appended to a caller's WriteBatch so that an audited change and
+// its audit row are written atomically.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "storage/storage_engine.h"
+
+namespace kalam {
+
+struct AuditEntry {
+  int64_t audit_id = 0;  // snowflake; orders the log
+  int64_t timestamp_us = 0;
+  std::string actor_user_id;
+  std::string subject_user_id;
+  std::string action;               // CREATE_NAMESPACE, LOGIN, LOGIN_FAILED, AUTHORIZATION_DENIED …
+  std::string target;               // object the action is about, e.g. "namespace:chat"
+  std::string details_json = "{}";  // secrets are masked before they get here
+  std::string ip_address;
+  std::string request_id;
+  bool success = true;
+};
+
+// Adds `entry` to `batch` (REQUIRES: entry.audit_id set and unique).
+void append_audit_entry(WriteBatch& batch, const AuditEntry& entry);
+
+// Visits audit entries in audit_id order; `visit` returns false to stop.
+Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit);
+
+std::string encode_audit_entry(const AuditEntry& entry);
+Result<AuditEntry> decode_audit_entry(std::string_view json);
+
+}  // namespace kalam

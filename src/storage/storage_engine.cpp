@@ -1,0 +1,338 @@
+// RocksDB wrapper: opens the database with its column families and bounded memory, and
+// translates batches, reads and scans; every rocksdb::Status becomes a kalam::Status here.
+#include "storage/storage_engine.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "storage/key_encoding.h"
+
+namespace kalam {
+
+namespace {
+
+constexpr std::array<ColumnFamily, kColumnFamilyCount> kAllColumnFamilies = {
+    ColumnFamily::kSystem, ColumnFamily::kRows, ColumnFamily::kStreams, ColumnFamily::kIndex};
+
+constexpr size_t kMiB = size_t{1} << 20;
+// Memtables of all column families together: this many times write_buffer_mb.
+constexpr size_t kTotalWriteBufferFactor = 4;
+
+rocksdb::Slice to_slice(std::string_view view) { return rocksdb::Slice(view.data(), view.size()); }
+std::string_view to_view(const rocksdb::Slice& slice) { return std::string_view(slice.data(), slice.size()); }
+
+Status storage_error(std::string_view context, const rocksdb::Status& status) {
+  return Status(ErrorCode::kInternalStorageError, std::string(context) + ": " + status.ToString());
+}
+
+Status closed_error() { return Status(ErrorCode::kInternalStorageError, "storage engine is closed"); }
+
+bool mentions_lock(const rocksdb::Status& status) {
+  std::string text = status.ToString();
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text.find("lock") != std::string::npos;
+}
+
+bool valid_family(ColumnFamily family) { return static_cast<size_t>(family) < kColumnFamilyCount; }
+
+}  // namespace
+
+std::string_view column_family_name(ColumnFamily family) {
+  switch (family) {
+    case ColumnFamily::kSystem:
+      return "system";
+    case ColumnFamily::kRows:
+      return "rows";
+    case ColumnFamily::kStreams:
+      return "streams";
+    case ColumnFamily::kIndex:
+      return "index";
+  }
+  return "unknown";
+}
+
+// ---- WriteBatch ----
+
+// Operations are buffered (keys and values in one arena) rather than put into a
+// rocksdb::WriteBatch directly: a rocksdb batch needs the column family handles of one
+// open DB, and a WriteBatch is built before it meets its engine.
+struct WriteBatch::Impl {
+  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange };
+  struct Op {
+    OpKind kind;
+    ColumnFamily family;
+    size_t key_offset;
+    size_t key_size;
+    size_t value_offset;  // for kDeleteRange: the end key
+    size_t value_size;
+  };
+
+  void add(OpKind kind, ColumnFamily family, std::string_view key, std::string_view value) {
+    Op op{kind, family, arena.size(), key.size(), 0, value.size()};
+    arena.append(key);
+    op.value_offset = arena.size();
+    arena.append(value);
+    ops.push_back(op);
+  }
+  std::string_view key(const Op& op) const {
+    return std::string_view(arena).substr(op.key_offset, op.key_size);
+  }
+  std::string_view value(const Op& op) const {
+    return std::string_view(arena).substr(op.value_offset, op.value_size);
+  }
+
+  std::string arena;
+  std::vector<Op> ops;
+};
+
+// impl_ is created on first use, so an unused or moved-from batch allocates nothing.
+WriteBatch::WriteBatch() = default;
+WriteBatch::~WriteBatch() = default;
+WriteBatch::WriteBatch(WriteBatch&& other) noexcept = default;
+WriteBatch& WriteBatch::operator=(WriteBatch&& other) noexcept = default;
+
+WriteBatch::Impl& WriteBatch::mutable_impl() {
+  if (impl_ == nullptr) impl_ = std::make_unique<Impl>();
+  return *impl_;
+}
+
+void WriteBatch::put(ColumnFamily family, std::string_view key, std::string_view value) {
+  mutable_impl().add(Impl::OpKind::kPut, family, key, value);
+}
+
+void WriteBatch::del(ColumnFamily family, std::string_view key) {
+  mutable_impl().add(Impl::OpKind::kDelete, family, key, {});
+}
+
+void WriteBatch::del_range(ColumnFamily family, std::string_view begin_inclusive,
+                           std::string_view end_exclusive) {
+  mutable_impl().add(Impl::OpKind::kDeleteRange, family, begin_inclusive, end_exclusive);
+}
+
+size_t WriteBatch::count() const { return impl_ == nullptr ? 0 : impl_->ops.size(); }
+
+void WriteBatch::clear() {
+  if (impl_ == nullptr) return;
+  impl_->arena.clear();
+  impl_->ops.clear();
+}
+
+// ---- StorageEngine ----
+
+struct StorageEngine::Impl {
+  ~Impl() { close().permit_unchecked(); }
+
+  rocksdb::ColumnFamilyHandle* handle(ColumnFamily family) const {
+    return handles[static_cast<size_t>(family)];
+  }
+
+  Status close() {
+    if (db == nullptr) return Status::ok();
+    Status result;
+    if (!options.sync_writes) {
+      rocksdb::Status synced = db->SyncWAL();
+      if (!synced.ok()) result = storage_error("syncing the WAL on close", synced);
+    }
+    for (rocksdb::ColumnFamilyHandle* family_handle : all_handles) {
+      db->DestroyColumnFamilyHandle(family_handle).PermitUncheckedError();
+    }
+    all_handles.clear();
+    handles.fill(nullptr);
+    rocksdb::Status closed = db->Close();
+    if (!closed.ok() && result.is_ok()) result = storage_error("closing RocksDB", closed);
+    db.reset();
+    return result;
+  }
+
+  StorageOptions options;
+  std::unique_ptr<rocksdb::DB> db;
+  std::array<rocksdb::ColumnFamilyHandle*, kColumnFamilyCount> handles{};
+  std::vector<rocksdb::ColumnFamilyHandle*> all_handles;  // every opened family, incl. default
+  rocksdb::WriteOptions write_options;
+};
+
+StorageEngine::StorageEngine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StorageEngine::~StorageEngine() = default;
+
+Result<std::unique_ptr<StorageEngine>> StorageEngine::open(const StorageOptions& options) {
+  if (options.path.empty()) return Status(ErrorCode::kInvalidArgument, "storage path is empty");
+
+  std::error_code dir_error;
+  std::filesystem::create_directories(options.path, dir_error);
+  if (dir_error) {
+    return Status(ErrorCode::kInternalStorageError,
+                  "cannot create storage directory '" + options.path + "': " + dir_error.message());
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_open_files = options.max_open_files;
+  db_options.db_write_buffer_size = options.write_buffer_mb * kMiB * kTotalWriteBufferFactor;
+  db_options.keep_log_file_num = 5;
+  db_options.max_background_jobs = 2;
+
+  rocksdb::BlockBasedTableOptions table_options;
+  table_options.block_cache = rocksdb::NewLRUCache(options.block_cache_mb * kMiB);
+  table_options.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  // Index and filter blocks live in (and are bounded by) the block cache.
+  table_options.cache_index_and_filter_blocks = true;
+  table_options.pin_l0_filter_and_index_blocks_in_cache = true;
+
+  rocksdb::ColumnFamilyOptions family_options;
+  family_options.write_buffer_size = options.write_buffer_mb * kMiB;
+  family_options.level_compaction_dynamic_level_bytes = true;
+  family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+
+  // RocksDB must open every family that exists on disk; add ours (created if missing).
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, options.path, &names).ok()) {
+    names.clear();  // no database yet; a real problem resurfaces in DB::Open below
+  }
+  auto add_name = [&names](std::string_view name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
+  };
+  add_name(rocksdb::kDefaultColumnFamilyName);
+  for (ColumnFamily family : kAllColumnFamilies) add_name(column_family_name(family));
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.reserve(names.size());
+  for (const std::string& name : names) descriptors.emplace_back(name, family_options);
+
+  std::vector<rocksdb::ColumnFamilyHandle*> opened_handles;
+  rocksdb::DB* raw_db = nullptr;
+  rocksdb::Status opened = rocksdb::DB::Open(db_options, options.path, descriptors, &opened_handles, &raw_db);
+  if (!opened.ok()) {
+    if (opened.IsIOError() && mentions_lock(opened)) {
+      return Status(ErrorCode::kInternalStorageError,
+                    "cannot open storage at '" + options.path +
+                        "': it is locked by another process or already open in this one (" +
+                        opened.ToString() + ")");
+    }
+    return storage_error("cannot open storage at '" + options.path + "'", opened);
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->db.reset(raw_db);
+  impl->all_handles = opened_handles;
+  impl->write_options.sync = options.sync_writes;
+  for (rocksdb::ColumnFamilyHandle* family_handle : opened_handles) {
+    for (ColumnFamily family : kAllColumnFamilies) {
+      if (family_handle->GetName() == column_family_name(family)) {
+        impl->handles[static_cast<size_t>(family)] = family_handle;
+      }
+    }
+  }
+  return std::unique_ptr<StorageEngine>(new StorageEngine(std::move(impl)));
+}
+
+Result<std::optional<std::string>> StorageEngine::get(ColumnFamily family, std::string_view key) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  rocksdb::PinnableSlice value;
+  rocksdb::Status status =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(family), to_slice(key), &value);
+  if (status.IsNotFound()) return std::optional<std::string>();
+  if (!status.ok()) return storage_error("get", status);
+  return std::optional<std::string>(std::string(value.data(), value.size()));
+}
+
+Status StorageEngine::write(const WriteBatch& batch) {
+  if (impl_->db == nullptr) return closed_error();
+  if (batch.empty()) return Status::ok();
+  const WriteBatch::Impl& ops = *batch.impl_;
+
+  rocksdb::WriteBatch rocks_batch(ops.arena.size() + ops.ops.size() * 16);
+  for (const WriteBatch::Impl::Op& op : ops.ops) {
+    if (!valid_family(op.family)) return Status(ErrorCode::kInternalError, "invalid column family in batch");
+    rocksdb::ColumnFamilyHandle* family_handle = impl_->handle(op.family);
+    rocksdb::Status added;
+    switch (op.kind) {
+      case WriteBatch::Impl::OpKind::kPut:
+        added = rocks_batch.Put(family_handle, to_slice(ops.key(op)), to_slice(ops.value(op)));
+        break;
+      case WriteBatch::Impl::OpKind::kDelete:
+        added = rocks_batch.Delete(family_handle, to_slice(ops.key(op)));
+        break;
+      case WriteBatch::Impl::OpKind::kDeleteRange:
+        added = rocks_batch.DeleteRange(family_handle, to_slice(ops.key(op)), to_slice(ops.value(op)));
+        break;
+    }
+    if (!added.ok()) return storage_error("building write batch", added);
+  }
+  rocksdb::Status status = impl_->db->Write(impl_->write_options, &rocks_batch);
+  if (!status.ok()) return storage_error("write", status);
+  return Status::ok();
+}
+
+Status StorageEngine::scan_prefix(ColumnFamily family, std::string_view prefix,
+                                  const ScanVisitor& visit) const {
+  return scan_range(family, prefix, prefix_successor(prefix), visit);
+}
+
+Status StorageEngine::scan_range(ColumnFamily family, std::string_view begin_inclusive,
+                                 std::string_view end_exclusive, const ScanVisitor& visit) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  if (!end_exclusive.empty() && begin_inclusive >= end_exclusive) return Status::ok();
+
+  rocksdb::ReadOptions read_options;
+  rocksdb::Slice upper_bound = to_slice(end_exclusive);  // must outlive the iterator
+  if (!end_exclusive.empty()) read_options.iterate_upper_bound = &upper_bound;
+  std::unique_ptr<rocksdb::Iterator> iterator(impl_->db->NewIterator(read_options, impl_->handle(family)));
+  for (iterator->Seek(to_slice(begin_inclusive)); iterator->Valid(); iterator->Next()) {
+    if (!visit(to_view(iterator->key()), to_view(iterator->value()))) return Status::ok();
+  }
+  if (!iterator->status().ok()) return storage_error("scan", iterator->status());
+  return Status::ok();
+}
+
+Result<uint64_t> StorageEngine::approximate_count(ColumnFamily family, std::string_view prefix) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  if (prefix.empty()) {
+    uint64_t estimate = 0;
+    if (!impl_->db->GetIntProperty(impl_->handle(family), rocksdb::DB::Properties::kEstimateNumKeys,
+                                   &estimate)) {
+      return Status(ErrorCode::kInternalStorageError, "cannot read rocksdb.estimate-num-keys");
+    }
+    return estimate;
+  }
+  uint64_t count = 0;
+  KALAM_RETURN_IF_ERROR(scan_prefix(family, prefix, [&count](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  }));
+  return count;
+}
+
+Status StorageEngine::flush_memtables() {
+  if (impl_->db == nullptr) return closed_error();
+  std::vector<rocksdb::ColumnFamilyHandle*> families(impl_->handles.begin(), impl_->handles.end());
+  rocksdb::FlushOptions flush_options;
+  flush_options.wait = true;
+  rocksdb::Status status = impl_->db->Flush(flush_options, families);
+  if (!status.ok()) return storage_error("flush", status);
+  return Status::ok();
+}
+
+Status StorageEngine::close() { return impl_->close(); }
+
+const std::string& StorageEngine::path() const { return impl_->options.path; }
+
+}  // namespace kalam

@@ -1,0 +1,134 @@
+// The RocksDB wrapper: one database with a fixed set of column families, atomic write
+// batches, point reads and ordered scans (spec/storage.md § Hot tier). Only
+// storage_engine.cpp includes RocksDB; rocksdb::Status never leaves it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+
+namespace kalam {
+
+// The fixed set of column families (RocksDB's "default" family also exists, unused).
+enum class ColumnFamily : uint8_t {
+  kSystem,   // "system": catalog, users, jobs, audit
+  kRows,     // "rows": USER and SHARED table rows
+  kStreams,  // "streams": STREAM table rows
+  kIndex,    // "index": secondary structures such as the per-scope _seq index
+};
+inline constexpr size_t kColumnFamilyCount = 4;
+
+// On-disk name of a column family: "system", "rows", "streams" or "index".
+std::string_view column_family_name(ColumnFamily family);
+
+struct StorageOptions {
+  // The RocksDB directory itself (the server passes "{data_path}/rocksdb"); created with
+  // its parents if missing.
+  std::string path;
+  // fsync the WAL on every write(); false leaves acknowledged writes in the OS page cache
+  // (safe against a process crash, not against power loss).
+  bool sync_writes = false;
+  // One LRU cache shared by all column families; index and filter blocks are charged to it.
+  size_t block_cache_mb = 64;
+  // Size of one memtable; the memtables of all column families together are capped at
+  // 4 * write_buffer_mb (RocksDB flushes the largest one when the cap is reached).
+  size_t write_buffer_mb = 16;
+  int max_open_files = 512;
+};
+
+// Called once per key, in ascending byte order; return false to stop the scan early.
+// The views are valid only during the call.
+using ScanVisitor = std::function<bool(std::string_view key, std::string_view value)>;
+
+// Writes collected for one atomic StorageEngine::write(): all of them become visible and
+// durable together, or none does. Keys and values are copied in. Not thread-safe; a
+// batch may be written to any StorageEngine.
+class WriteBatch {
+ public:
+  WriteBatch();
+  ~WriteBatch();
+  WriteBatch(WriteBatch&& other) noexcept;
+  WriteBatch& operator=(WriteBatch&& other) noexcept;
+  WriteBatch(const WriteBatch&) = delete;
+  WriteBatch& operator=(const WriteBatch&) = delete;
+
+  void put(ColumnFamily family, std::string_view key, std::string_view value);
+  void del(ColumnFamily family, std::string_view key);
+  // Deletes every key in [begin_inclusive, end_exclusive) (a dropped table's or user's
+  // keys) without reading them. REQUIRES: begin_inclusive <= end_exclusive, end not empty.
+  void del_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive);
+
+  // Number of operations (put, del, del_range) added so far.
+  size_t count() const;
+  bool empty() const { return count() == 0; }
+  void clear();
+
+ private:
+  friend class StorageEngine;
+  struct Impl;
+  Impl& mutable_impl();
+
+  std::unique_ptr<Impl> impl_;
+};
+
+// An open RocksDB database. Reads and writes may be called concurrently from any number of
+// threads (reads take no lock); close() and the destructor must not race with other calls.
+// After close(), every method returns kInternalStorageError.
+class StorageEngine {
+ public:
+  // Opens (creating if missing) the database at options.path with every column family of
+  // ColumnFamily; column families found on disk that KalamDB does not know are opened and
+  // left alone. Errors (kInternalStorageError): directory cannot be created, database
+  // locked by another process or another open StorageEngine, corruption, I/O failure.
+  // kInvalidArgument if options.path is empty.
+  static Result<std::unique_ptr<StorageEngine>> open(const StorageOptions& options);
+
+  ~StorageEngine();
+  StorageEngine(const StorageEngine&) = delete;
+  StorageEngine& operator=(const StorageEngine&) = delete;
+
+  // The value stored under `key`, or std::nullopt when there is none.
+  Result<std::optional<std::string>> get(ColumnFamily family, std::string_view key) const;
+
+  // Applies the batch atomically (WAL on; fsync'ed when options.sync_writes). An empty
+  // batch is a no-op. The batch is left unchanged.
+  Status write(const WriteBatch& batch);
+
+  // Visits every key starting with `prefix` in ascending order, from one consistent
+  // snapshot taken when the scan starts. An empty prefix visits the whole column family.
+  Status scan_prefix(ColumnFamily family, std::string_view prefix, const ScanVisitor& visit) const;
+
+  // Visits every key in [begin_inclusive, end_exclusive) in ascending order, from one
+  // consistent snapshot. An empty end_exclusive means "no upper bound" (see
+  // prefix_successor); begin_inclusive >= a non-empty end_exclusive visits nothing.
+  Status scan_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive,
+                    const ScanVisitor& visit) const;
+
+  // Number of keys starting with `prefix`. For a non-empty prefix the keys are counted
+  // (exact, cost proportional to the count); for an empty prefix RocksDB's
+  // estimate-num-keys is returned (O(1); overwrites and deletes make it approximate).
+  Result<uint64_t> approximate_count(ColumnFamily family, std::string_view prefix) const;
+
+  // Writes every memtable to SST files and waits for it (graceful shutdown, tests).
+  Status flush_memtables();
+
+  // Syncs the WAL and closes the database; idempotent. Also done by the destructor, which
+  // ignores errors: call close() to see them.
+  Status close();
+
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit StorageEngine(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kalam

@@ -1,0 +1,97 @@
+"""Start-up configuration and graceful shutdown of the real binary."""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from kalam_harness import SERVER_BIN, ROOT_PASSWORD, Server  # noqa: E402
+
+
+class LifecycleTest(unittest.TestCase):
+    def run_server(self, extra_env, args=None, timeout=20):
+        server = Server(extra_env=extra_env, args=args)
+        try:
+            proc = subprocess.run([SERVER_BIN] + (args or []), env=server.env(), capture_output=True,
+                                  timeout=timeout, cwd=server.data_dir)
+            return proc.returncode, (proc.stdout + proc.stderr).decode()
+        finally:
+            server.close()
+
+    def test_invalid_value_stops_startup_naming_the_key(self):
+        code, output = self.run_server({"KALAMDB_EXECUTION_MAX_PARAMETERS": "0"})
+        self.assertNotEqual(code, 0)
+        self.assertIn("execution.max_parameters", output)
+
+    def test_invalid_toml_file_stops_startup(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as handle:
+            handle.write("[server]\nport = \"not a number\"\n")
+        try:
+            code, output = self.run_server({}, ["--config", handle.name])
+        finally:
+            os.unlink(handle.name)
+        self.assertNotEqual(code, 0)
+        self.assertIn("server.port", output)
+
+    def test_public_bind_with_default_secret_is_refused(self):
+        code, output = self.run_server({"KALAMDB_SERVER_HOST": "0.0.0.0", "KALAMDB_JWT_SECRET": None})
+        self.assertNotEqual(code, 0)
+        self.assertIn("jwt_secret", output)
+
+    def test_unknown_keys_are_reported_and_config_file_applies(self):
+        server = Server()
+        path = os.path.join(server.data_dir, "config.toml")
+        with open(path, "w") as handle:
+            handle.write("[server]\nprot = 1\n[execution]\nmax_parameters = 2\n")
+        server.args = ["--config", path]
+        try:
+            server.start()
+            self.assertIn("server.prot", server.read_log())
+            root = server.bearer("root", ROOT_PASSWORD)
+            resp = server.sql("SELECT $1, $2, $3", root, params=[1, 2, 3])
+            self.assertEqual(resp.code, "PARAM_COUNT_EXCEEDED")
+            self.assertEqual(resp.json()["error"]["details"]["max"], 2)
+        finally:
+            server.close()
+
+    def test_sigterm_and_sigint_shut_down_cleanly(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            server = Server()
+            try:
+                server.start()
+                self.assertEqual(server.stop(sig), 0)
+                self.assertIn("shutdown complete", server.read_log())
+            finally:
+                server.close()
+
+    def test_root_without_password_only_from_loopback_with_empty_password(self):
+        server = Server(extra_env={"KALAMDB_ROOT_PASSWORD": None})
+        try:
+            server.start()
+            self.assertIn("root has no password", server.read_log())
+            self.assertEqual(server.login("root", "").status, 200)
+            self.assertEqual(server.login("root", "guess").status, 401)
+        finally:
+            server.close()
+
+    def test_default_start_uses_embedded_config_and_data_dir(self):
+        # No config file, no data dir override: ./data under the working directory.
+        server = Server(extra_env={"KALAMDB_DATA_DIR": None})
+        try:
+            server.start()
+            self.assertTrue(os.path.isdir(os.path.join(server.data_dir, "data", "rocksdb")))
+        finally:
+            server.close()
+
+    def test_help_and_version(self):
+        out = subprocess.run([SERVER_BIN, "--version"], capture_output=True, timeout=10)
+        self.assertEqual(out.returncode, 0)
+        self.assertIn(b"kalamdb-server", out.stdout)
+        out = subprocess.run([SERVER_BIN, "--bogus"], capture_output=True, timeout=10)
+        self.assertNotEqual(out.returncode, 0)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
