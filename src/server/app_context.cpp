@@ -15,6 +15,7 @@
 #include "common/ids.h"
 #include "sql/executor/handler_registry.h"
 #include "sql/executor/sql_executor.h"
+#include "storage/audit_log.h"
 #include "storage/storage_engine.h"
 
 namespace kalam {
@@ -65,6 +66,8 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   KALAM_ASSIGN_OR_RETURN(c.storage, StorageEngine::open(storage_options));
 
   c.ids = std::make_unique<SnowflakeGenerator>(0);
+  KALAM_ASSIGN_OR_RETURN(int64_t last_id, last_audit_id(*c.storage));
+  c.ids->advance_past(last_id);
   c.schema_registry = std::make_unique<SchemaRegistry>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.schema_registry->load(c.config.storage.data_path));
   c.users = std::make_unique<UserStore>(*c.storage);

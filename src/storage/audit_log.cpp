@@ -65,6 +65,17 @@ void append_audit_entry(WriteBatch& batch, const AuditEntry& entry) {
   batch.put(ColumnFamily::kSystem, audit_key(entry.audit_id), encode_audit_entry(entry));
 }
 
+Result<int64_t> last_audit_id(const StorageEngine& storage) {
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> key,
+                         storage.last_key_with_prefix(ColumnFamily::kSystem, system_keys::kAudit));
+  if (!key || key->size() != system_keys::kAudit.size() + 8) return int64_t{0};
+  uint64_t id = 0;
+  for (size_t idx = system_keys::kAudit.size(); idx < key->size(); ++idx) {
+    id = (id << 8) | static_cast<unsigned char>((*key)[idx]);
+  }
+  return static_cast<int64_t>(id);
+}
+
 Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit) {
   Status decode_status;
   KALAM_RETURN_IF_ERROR(storage.scan_prefix(ColumnFamily::kSystem, system_keys::kAudit,

@@ -32,6 +32,10 @@ void append_audit_entry(WriteBatch& batch, const AuditEntry& entry);
 // Visits audit entries in audit_id order; `visit` returns false to stop.
 Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit);
 
+// The highest audit id written so far (0 for an empty log). At start-up the id
+// generator is advanced past it, so a clock that went back never reuses an id.
+Result<int64_t> last_audit_id(const StorageEngine& storage);
+
 std::string encode_audit_entry(const AuditEntry& entry);
 Result<AuditEntry> decode_audit_entry(std::string_view json);
 

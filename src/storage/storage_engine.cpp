@@ -302,6 +302,27 @@ Status StorageEngine::scan_range(ColumnFamily family, std::string_view begin_inc
   return Status::ok();
 }
 
+Result<std::optional<std::string>> StorageEngine::last_key_with_prefix(ColumnFamily family,
+                                                                       std::string_view prefix) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  rocksdb::ReadOptions read_options;
+  rocksdb::Slice lower_bound = to_slice(prefix);  // must outlive the iterator
+  read_options.iterate_lower_bound = &lower_bound;
+  std::unique_ptr<rocksdb::Iterator> iterator(impl_->db->NewIterator(read_options, impl_->handle(family)));
+  std::string successor = prefix_successor(prefix);
+  if (successor.empty()) {
+    iterator->SeekToLast();
+  } else {
+    iterator->SeekForPrev(to_slice(successor));
+    if (iterator->Valid() && iterator->key() == to_slice(successor)) iterator->Prev();
+  }
+  if (!iterator->status().ok()) return storage_error("seek", iterator->status());
+  if (!iterator->Valid() || !iterator->key().starts_with(to_slice(prefix)))
+    return std::optional<std::string>();
+  return std::optional<std::string>(iterator->key().ToString());
+}
+
 Result<uint64_t> StorageEngine::approximate_count(ColumnFamily family, std::string_view prefix) const {
   if (impl_->db == nullptr) return closed_error();
   if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");

@@ -110,6 +110,10 @@ class StorageEngine {
   Status scan_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive,
                     const ScanVisitor& visit) const;
 
+  // The greatest key starting with `prefix` (std::nullopt when there is none): one
+  // reverse seek, for "last id" look-ups at start-up.
+  Result<std::optional<std::string>> last_key_with_prefix(ColumnFamily family, std::string_view prefix) const;
+
   // Number of keys starting with `prefix`. For a non-empty prefix the keys are counted
   // (exact, cost proportional to the count); for an empty prefix RocksDB's
   // estimate-num-keys is returned (O(1); overwrites and deletes make it approximate).
