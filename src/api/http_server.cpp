@@ -32,6 +32,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "common/ids.h"
+
 namespace kalam {
 namespace {
 
@@ -42,10 +44,18 @@ using tcp = net::ip::tcp;
 
 constexpr std::string_view kServerName = "kalamdb";
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
-constexpr std::string_view kMalformedRequestBody =
-    R"({"status":"error","error":{"code":"INVALID_ARGUMENT","message":"malformed HTTP request"}})";
-constexpr std::string_view kHandlerFailedBody =
-    R"({"status":"error","error":{"code":"INTERNAL_ERROR","message":"internal error"}})";
+// Errors the server answers itself (before or instead of the application) still use the
+// API error envelope and carry a request id (api.md: every response has X-Request-Id).
+HttpResponse server_error_response(int status, std::string_view code, std::string_view message) {
+  std::string request_id = uuid_v4();
+  HttpResponse response;
+  response.status = status;
+  response.body = "{\"status\":\"error\",\"request_id\":\"" + request_id +
+                  "\",\"elapsed_ms\":0.000,\"results\":[],\"error\":{\"code\":\"" + std::string(code) +
+                  "\",\"message\":\"" + std::string(message) + "\",\"details\":null}}";
+  response.headers.emplace_back("X-Request-Id", std::move(request_id));
+  return response;
+}
 
 // After a response that ends the connection we stop sending and discard what the client still
 // sends for a while: closing a socket with unread input makes the kernel send RST, which can
@@ -91,6 +101,10 @@ bool is_protocol_error(const beast::error_code& ec) {
 }
 
 class HttpSession;
+
+// The server whose io_context the current thread runs (nullptr elsewhere): stop() must not
+// join the thread it runs on.
+thread_local const void* t_io_thread_owner = nullptr;
 
 }  // namespace
 
@@ -150,8 +164,8 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   State state_ = State::kNew;         // guarded by lifecycle_mu_
   std::vector<std::thread> threads_;  // guarded by lifecycle_mu_
 
-  // Declared last so that it is destroyed first, while the members its pending handlers (and the
-  // sessions they own) touch still exist.
+  // The io_context, then the objects bound to it (destroyed before it). No session can outlive
+  // it: each one holds a shared_ptr to this Impl.
   net::io_context ioc_;
   net::strand<net::io_context::executor_type> accept_strand_;
   tcp::acceptor acceptor_;  // used only on accept_strand_ once running
@@ -279,10 +293,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request_version_ = 11;
     request_is_head_ = false;
     close_after_response_ = true;
-    HttpResponse response;
-    response.status = 400;
-    response.body = std::string(kMalformedRequestBody);
-    write_response(std::move(response));
+    write_response(server_error_response(400, "INVALID_ARGUMENT", "malformed HTTP request"));
   }
 
   // Hands the parsed request (or, when too large, just its header) to the application.
@@ -323,10 +334,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
   static HttpResponse handler_failed_response() {
-    HttpResponse response;
-    response.status = 500;
-    response.body = std::string(kHandlerFailedBody);
-    return response;
+    return server_error_response(500, "INTERNAL_ERROR", "internal error");
   }
 
   // Any thread. Even when called from inside the handler the write is posted, so that the
@@ -524,6 +532,7 @@ Status HttpServer::Impl::start() {
 }
 
 void HttpServer::Impl::run_io_thread() {
+  t_io_thread_owner = this;
   for (;;) {
     try {
       ioc_.run();
@@ -594,6 +603,10 @@ std::vector<std::shared_ptr<HttpSession>> HttpServer::Impl::live_sessions() {
 }
 
 void HttpServer::Impl::stop(std::chrono::milliseconds drain_timeout) {
+  if (t_io_thread_owner == this) {  // would join itself; a programmer error, see the header
+    spdlog::error("http: HttpServer::stop() called from one of its own io threads; ignored");
+    return;
+  }
   std::lock_guard lifecycle_lock(lifecycle_mu_);
   if (state_ != State::kRunning) return;
   stopping_.store(true);

@@ -89,7 +89,8 @@ Result<AuthenticatedUser> AuthService::verify_password_login(std::string_view ra
     append_audit_entry(batch, entry);
   };
 
-  auto lock = users_.lock_writes();
+  // bcrypt runs without any lock (it is slow by design); the record is re-read under
+  // the writer lock only to update counters, so concurrent logins never queue.
   auto record = users_.find(user_id);
   bool password_ok = false;
   if (!record || record->is_deleted() || password.size() > kMaxPasswordBytes ||
@@ -112,8 +113,10 @@ Result<AuthenticatedUser> AuthService::verify_password_login(std::string_view ra
   if (!password_ok) {
     WriteBatch batch;
     audit(batch, "LOGIN_FAILED", false, record ? "bad password" : "unknown user");
-    if (record && !record->is_deleted()) {
-      UserRecord updated = *record;
+    auto lock = users_.lock_writes();
+    auto fresh = record ? users_.find(user_id) : std::nullopt;
+    if (fresh && !fresh->is_deleted()) {
+      UserRecord updated = *fresh;
       updated.failed_login_attempts += 1;
       if (updated.failed_login_attempts >= settings_.max_failed_attempts) {
         updated.locked_until_us = now + settings_.lockout_minutes * 60 * kMicrosPerSecond;
@@ -127,8 +130,11 @@ Result<AuthenticatedUser> AuthService::verify_password_login(std::string_view ra
   }
 
   if (audit_success || record->failed_login_attempts != 0 || record->locked_until_us != 0) {
+    auto lock = users_.lock_writes();
+    auto fresh = users_.find(user_id);
+    if (!fresh || fresh->is_deleted()) return invalid_credentials();  // dropped meanwhile
     WriteBatch batch;
-    UserRecord updated = *record;
+    UserRecord updated = *fresh;
     updated.failed_login_attempts = 0;
     updated.locked_until_us = 0;
     if (audit_success) {

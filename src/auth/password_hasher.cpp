@@ -49,10 +49,12 @@ Status validate_password_policy(std::string_view password) {
   if (password.size() < kPasswordMinBytes || password.size() > kPasswordMaxBytes) {
     return Status(ErrorCode::kInvalidArgument, "password must be between " +
                                                    std::to_string(kPasswordMinBytes) + " and " +
-                                                   std::to_string(kPasswordMaxBytes) + " bytes long");
+                                                   std::to_string(kPasswordMaxBytes) + " bytes long")
+        .with_detail("argument", std::string("password"));
   }
   if (has_nul(password)) {
-    return Status(ErrorCode::kInvalidArgument, "password must not contain NUL bytes");
+    return Status(ErrorCode::kInvalidArgument, "password must not contain NUL bytes")
+        .with_detail("argument", std::string("password"));
   }
   return Status::ok();
 }

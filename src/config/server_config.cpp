@@ -112,7 +112,8 @@ constexpr KeySpec kKeys[] = {
      "Maximum number of files RocksDB keeps open; -1 = unlimited."},
     // [execution]
     {"execution", "handler_timeout_seconds", KALAM_CONFIG_FIELD(execution.handler_timeout_seconds),
-     at_least(1), "Deadline for one request's execution; exceeded -> TIMEOUT_HANDLER_EXECUTION."},
+     at_least(1),
+     "Deadline for each statement; exceeded -> interrupted, rolled back, TIMEOUT_HANDLER_EXECUTION."},
     {"execution", "max_parameters", KALAM_CONFIG_FIELD(execution.max_parameters), at_least(1),
      "Maximum number of parameters ($1..$n) per request; exceeded -> PARAM_COUNT_EXCEEDED."},
     {"execution", "max_parameter_size_bytes", KALAM_CONFIG_FIELD(execution.max_parameter_size_bytes),
@@ -145,6 +146,8 @@ constexpr KeySpec kKeys[] = {
      "Larger request bodies are refused with 413 before parsing."},
     {"limits", "max_json_depth", KALAM_CONFIG_FIELD(limits.max_json_depth), at_least(1),
      "Maximum nesting depth of JSON in requests."},
+    {"limits", "max_result_bytes", KALAM_CONFIG_FIELD(limits.max_result_bytes), at_least(1),
+     "A query whose result grows past this many bytes fails with INVALID_ARGUMENT."},
     // [flush]
     {"flush", "default_row_limit", KALAM_CONFIG_FIELD(flush.default_row_limit), at_least(1),
      "Flush a table after this many unflushed rows, unless its FLUSH_POLICY says otherwise."},

@@ -61,6 +61,7 @@ struct ServerConfig {
     int64_t max_sql_bytes = 1048576;
     int64_t max_request_body_bytes = 10485760;
     int64_t max_json_depth = 64;
+    int64_t max_result_bytes = 268435456;
   } limits;
 
   struct Flush {

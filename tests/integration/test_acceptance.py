@@ -96,6 +96,12 @@ class AcceptanceTest(unittest.TestCase):
         self.assertEqual(body["error"]["statement_index"], 0)
         names = [r[0] for r in self.ok("SHOW NAMESPACES")["results"][0]["rows"]]
         self.assertNotIn("x", names)
+        # ... and an audit row says so, readable by an admin but not by alice
+        audit = self.ok("SELECT actor_user_id, action, target, success, ip_address, request_id "
+                        "FROM system.audit_log WHERE action = $1", params=["AUTHORIZATION_DENIED"])
+        rows = audit["results"][0]["rows"]
+        self.assertIn(["alice", "AUTHORIZATION_DENIED", "CREATE_NAMESPACE", False, "127.0.0.1", body["request_id"]], rows)
+        self.error("SELECT * FROM system.audit_log", "AUTH_INSUFFICIENT_ROLE", 403, auth=alice)
 
     def test_05_alice_changes_password_not_role(self):
         alice = basic("alice", "alice-pass-1")
@@ -192,6 +198,32 @@ class AcceptanceTest(unittest.TestCase):
         users = [r[0] for r in self.ok("SHOW USERS", root)["results"][0]["rows"]]
         self.assertIn("alice", users)
         self.assertNotIn("dave", users)
+        actions = [r[0] for r in self.ok("SELECT action FROM system.audit_log ORDER BY audit_id", root)["results"][0]["rows"]]
+        for action in ("CREATE_NAMESPACE", "CREATE_STORAGE", "CREATE_USER", "ALTER_USER", "DROP_USER",
+                       "AUTHORIZATION_DENIED", "LOGIN", "LOGIN_FAILED"):
+            self.assertIn(action, actions)
+        # audit ids keep increasing across the restart
+        ids = [int(r[0]) for r in self.ok("SELECT audit_id FROM system.audit_log ORDER BY audit_id", root)["results"][0]["rows"]]
+        self.assertEqual(len(ids), len(set(ids)))
+        self.ok("CREATE NAMESPACE after_restart", root)
+        last = self.ok("SELECT max(audit_id) FROM system.audit_log", root)["results"][0]["rows"][0][0]
+        self.assertGreater(int(last), max(ids))
+
+    def test_12_system_tables_and_select(self):
+        body = self.ok("SELECT namespace_id FROM system.namespaces WHERE namespace_id = $1", params=["chat"])
+        self.assertEqual(body["results"][0]["rows"], [["chat"]])
+        self.assertEqual(body["results"][0]["operation"], "select")
+        alice = basic("alice", "alice-pass-2")
+        mine = self.ok("SELECT user_id, role FROM system.users", alice)["results"][0]["rows"]
+        self.assertEqual(mine, [["alice", "user"]])
+        self.error("SELECT * FROM chat.messages", "NOT_FOUND_TABLE", 404)
+        big = self.ok("SELECT 9007199254740993 AS big, 1.5 AS real, 'x' AS t, NULL AS n")["results"][0]
+        self.assertEqual(big["rows"], [["9007199254740993", 1.5, "x", None]])
+
+    def test_13_user_names_are_case_insensitive(self):
+        self.ok("CREATE USER \"Frank\" WITH PASSWORD 'frank-pass-1'")
+        self.assertEqual(self.server.login("frank", "frank-pass-1").status, 200)
+        self.assertEqual(self.server.login("FRANK", "frank-pass-1").status, 200)
 
 
 if __name__ == "__main__":

@@ -85,6 +85,21 @@ class LifecycleTest(unittest.TestCase):
         finally:
             server.close()
 
+    def test_statement_timeout_interrupts_a_runaway_query(self):
+        server = Server(extra_env={"KALAMDB_EXECUTION_HANDLER_TIMEOUT_SECONDS": "1"})
+        try:
+            server.start()
+            root = server.bearer("root", ROOT_PASSWORD)
+            resp = server.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c",
+                              root)
+            self.assertEqual((resp.status, resp.code), (408, "TIMEOUT_HANDLER_EXECUTION"))
+            details = resp.json()["error"]["details"]
+            self.assertEqual(details["timeout_seconds"], 1)
+            self.assertGreaterEqual(details["elapsed_ms"], 1000)
+            self.assertEqual(server.sql("SELECT 1", root).status, 200)
+        finally:
+            server.close()
+
     def test_help_and_version(self):
         out = subprocess.run([SERVER_BIN, "--version"], capture_output=True, timeout=10)
         self.assertEqual(out.returncode, 0)

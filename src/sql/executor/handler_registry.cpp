@@ -7,6 +7,7 @@
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
 #include "sql/executor/handlers/namespace/show_namespaces_handler.h"
 #include "sql/executor/handlers/namespace/use_namespace_handler.h"
+#include "sql/executor/handlers/query/select_handler.h"
 #include "sql/executor/handlers/storage/alter_storage_handler.h"
 #include "sql/executor/handlers/storage/check_storage_handler.h"
 #include "sql/executor/handlers/storage/create_storage_handler.h"
@@ -41,6 +42,8 @@ size_t HandlerRegistry::size() const {
 
 void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services) {
   using K = StatementKind;
+  // Queries
+  registry.add(K::kSelect, std::make_unique<SelectHandler>(services));
   // Namespaces
   registry.add(K::kCreateNamespace, std::make_unique<CreateNamespaceHandler>(services));
   registry.add(K::kAlterNamespace, std::make_unique<AlterNamespaceHandler>(services));
@@ -60,8 +63,7 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kShowUsers, std::make_unique<ShowUsersHandler>(services));
   // Not built yet (tables/engine, flush and jobs, live queries, transactions): each
   // answers NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind : {K::kSelect,
-                 K::kInsert,
+  for (K kind : {K::kInsert,
                  K::kUpdate,
                  K::kDelete,
                  K::kExecuteAsUser,

@@ -29,7 +29,7 @@ Status validate_parameter_values(const std::vector<ParamValue>& params, const Pa
 
 Status validate_statement_parameters(const std::vector<ParsedStatement>& statements,
                                      const std::vector<ParamValue>& params, size_t* failed_index) {
-  if (!params.empty() && statements.size() > 1) {
+  if (!params.empty() && statements.size() > 1) {  // request-level: *failed_index stays unset
     return Status(ErrorCode::kParamsWithBatch, "parameters cannot be used with a multi-statement batch");
   }
   for (size_t index = 0; index < statements.size(); ++index) {

@@ -68,15 +68,11 @@ Result<ExecutionResult> SqlExecutor::execute_statement(ExecutionContext& ctx,
 
 BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view sql) {
   BatchOutcome outcome;
-  size_t failed_index = 0;
+  size_t failed_index = kNoStatementIndex;
   auto prepared = prepare(sql, ctx.params, &failed_index);
   if (!prepared.is_ok()) {
-    Status status = std::move(prepared).status();
-    bool per_statement =
-        status.code() == ErrorCode::kInvalidSqlSyntax || status.code() == ErrorCode::kInvalidArgument ||
-        status.code() == ErrorCode::kParamsNotSupported || status.code() == ErrorCode::kParamCountMismatch;
-    if (per_statement) outcome.error_statement_index = failed_index;
-    outcome.error = std::move(status);
+    if (failed_index != kNoStatementIndex) outcome.error_statement_index = failed_index;
+    outcome.error = std::move(prepared).status();
     return outcome;
   }
   std::vector<ParsedStatement>& statements = prepared.value();

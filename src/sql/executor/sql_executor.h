@@ -16,6 +16,8 @@
 
 namespace kalam {
 
+inline constexpr size_t kNoStatementIndex = static_cast<size_t>(-1);
+
 struct ExecutorLimits {
   ParameterLimits params;
   int64_t handler_timeout_seconds = 30;
@@ -44,7 +46,10 @@ class SqlExecutor {
   // Thread-safe: each call uses only its own context.
   BatchOutcome execute_batch(ExecutionContext& ctx, std::string_view sql);
 
-  // Split + parse + parameter validation of a whole request (nothing executes).
+  // Split + parse + parameter validation of a whole request (nothing executes). On an
+  // error that belongs to one statement, *failed_index is set to its index; request-level
+  // errors (EMPTY_SQL, too many statements, parameter count/size, params with a batch)
+  // leave it unchanged.
   Result<std::vector<ParsedStatement>> prepare(std::string_view sql, const std::vector<ParamValue>& params,
                                                size_t* failed_index) const;
 

@@ -89,14 +89,17 @@ class Parser {
     KALAM_RETURN_IF_ERROR(validate_identifier(token.text, what));
     return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
   }
-  // Like parse_identifier, but a 'string' literal is accepted too (user names).
-  Result<std::string> parse_name_or_string(std::string_view what) {
-    if (peek().kind == TokenKind::kString) {
-      const Token& token = next();
-      KALAM_RETURN_IF_ERROR(validate_identifier(token.text, what));
-      return to_lower(token.text);
+  // A user name: identifier, "quoted" or 'string'. User names are case-insensitive
+  // (stored lower-case in every form) because logins compare them that way.
+  Result<std::string> parse_user_name() {
+    const Token& token = peek();
+    if (token.kind != TokenKind::kIdentifier && token.kind != TokenKind::kQuotedIdentifier &&
+        token.kind != TokenKind::kString) {
+      return syntax_error(token, "user name");
     }
-    return parse_identifier(what);
+    next();
+    KALAM_RETURN_IF_ERROR(validate_identifier(token.text, "user"));
+    return to_lower(token.text);
   }
   Result<std::string> parse_string(std::string_view what) {
     const Token& token = peek();
@@ -346,7 +349,7 @@ Result<Role> parse_role_token(Parser& parser) {
 Result<StatementBody> parse_create_user(Parser& parser) {
   CreateUserStmt stmt;
   stmt.if_not_exists = parser.parse_if_not_exists();
-  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_name_or_string("user"));
+  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_user_name());
   KALAM_RETURN_IF_ERROR(parser.expect_keyword("with"));
   bool has_password = false;
   bool has_role = false;
@@ -374,7 +377,7 @@ Result<StatementBody> parse_create_user(Parser& parser) {
 
 Result<StatementBody> parse_alter_user(Parser& parser) {
   AlterUserStmt stmt;
-  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_name_or_string("user"));
+  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_user_name());
   bool any = false;
   while (!parser.at_end()) {
     if (any) parser.accept_symbol(",");
@@ -397,7 +400,7 @@ Result<StatementBody> parse_alter_user(Parser& parser) {
 Result<StatementBody> parse_drop_user(Parser& parser) {
   DropUserStmt stmt;
   stmt.if_exists = parser.parse_if_exists();
-  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_name_or_string("user"));
+  KALAM_ASSIGN_OR_RETURN(stmt.user_id, parser.parse_user_name());
   KALAM_RETURN_IF_ERROR(parser.expect_end());
   return StatementBody(std::move(stmt));
 }
@@ -507,6 +510,9 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
   Parser parser(tokens);
   Result<StatementBody> body = StatementBody(RawSqlStatement{parsed.kind});
   switch (parsed.kind) {
+    case StatementKind::kSelect:
+      body = StatementBody(SelectStmt{std::string(text)});
+      break;
     case StatementKind::kCreateNamespace:
       parser.accept_keywords({"create", "namespace"});
       body = parse_create_namespace(parser);

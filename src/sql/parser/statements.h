@@ -21,6 +21,11 @@ struct RawSqlStatement {
   StatementKind kind;
 };
 
+// A query executed by the SQL engine (SQLite) over KalamDB's tables.
+struct SelectStmt {
+  std::string sql;
+};
+
 struct CreateNamespaceStmt {
   std::string name;
   bool if_not_exists = false;
@@ -99,7 +104,7 @@ struct DropUserStmt {
 
 struct ShowUsersStmt {};
 
-using StatementBody = std::variant<RawSqlStatement, CreateNamespaceStmt, AlterNamespaceStmt,
+using StatementBody = std::variant<RawSqlStatement, SelectStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                                    DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt,
                                    AlterStorageStmt, DropStorageStmt, ShowStoragesStmt, CheckStorageStmt,
                                    CreateUserStmt, AlterUserStmt, DropUserStmt, ShowUsersStmt>;

@@ -468,8 +468,11 @@ TEST(HttpServerTest, MalformedRequestsGet400AndClose) {
     ASSERT_FALSE(client.read(response)) << raw.substr(0, 40);
     EXPECT_EQ(response.result_int(), 400u) << raw.substr(0, 40);
     EXPECT_EQ(response[http::field::content_type], "application/json");
-    EXPECT_EQ(response.body(),
-              R"({"status":"error","error":{"code":"INVALID_ARGUMENT","message":"malformed HTTP request"}})");
+    const std::string request_id(response["X-Request-Id"]);
+    EXPECT_EQ(request_id.size(), 36u) << "every response carries a request id";
+    EXPECT_EQ(response.body(), R"({"status":"error","request_id":")" + request_id +
+                                   R"(","elapsed_ms":0.000,"results":[],"error":{"code":"INVALID_ARGUMENT",)"
+                                   R"("message":"malformed HTTP request","details":null}})");
     EXPECT_EQ(response[http::field::server], "kalamdb");
     EXPECT_TRUE(closed_by_peer(client.read_until_closed())) << raw.substr(0, 40);
   }

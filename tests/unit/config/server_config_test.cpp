@@ -102,6 +102,7 @@ TEST_F(ServerConfigTest, DefaultsMatchTheSpec) {
   EXPECT_EQ(config.limits.max_sql_bytes, 1048576);
   EXPECT_EQ(config.limits.max_request_body_bytes, 10485760);
   EXPECT_EQ(config.limits.max_json_depth, 64);
+  EXPECT_EQ(config.limits.max_result_bytes, 268435456);
   EXPECT_EQ(config.flush.default_row_limit, 10000);
   EXPECT_EQ(config.flush.default_interval_seconds, 300);
   EXPECT_EQ(config.flush.check_interval_seconds, 10);
@@ -253,7 +254,7 @@ TEST_F(ServerConfigTest, GeneralNameWinsOverAliasWithWarning) {
 
 TEST_F(ServerConfigTest, EveryKeyCanBeSetThroughItsEnvironmentVariable) {
   const std::vector<ConfigKeyInfo> keys = list_config_keys();
-  ASSERT_EQ(keys.size(), 49u);  // every key of DefaultsMatchTheSpec
+  ASSERT_EQ(keys.size(), 50u);  // every key of DefaultsMatchTheSpec
   for (const ConfigKeyInfo& key : keys) {
     switch (key.type) {
       case ConfigValueType::kInteger:

@@ -49,7 +49,11 @@ Result<ExecutionResult> AlterNamespaceHandler::execute(ExecutionContext& ctx,
     }
     changed[key] = options.contains(key) ? options[key] : json::value(nullptr);
   }
-  def.options_json = json::serialize(options);
+  std::string new_options = json::serialize(options);
+  if (new_options == def.options_json) {
+    return ExecutionResult(SuccessResult{"Namespace '" + stmt.name + "' unchanged", 0});
+  }
+  def.options_json = std::move(new_options);
   def.updated_at_us = ctx.timestamp_us;
   change.put_namespace(std::move(def));
   log_ddl_operation(change.batch(), ctx, services_, "ALTER_NAMESPACE", "namespace:" + stmt.name,

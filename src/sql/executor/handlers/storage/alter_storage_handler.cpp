@@ -19,19 +19,19 @@ Result<ExecutionResult> AlterStorageHandler::execute(ExecutionContext& ctx, cons
   if (existing == nullptr) return storage_not_found(stmt.storage_id);
   StorageDef def = *existing;
   JsonObjectBuilder details;
-  if (stmt.storage_name) {
+  if (stmt.storage_name && *stmt.storage_name != def.storage_name) {
     def.storage_name = *stmt.storage_name;
     details.add("storage_name", def.storage_name);
   }
-  if (stmt.description) {
+  if (stmt.description && *stmt.description != def.description) {
     def.description = *stmt.description;
     details.add("description", def.description);
   }
-  if (stmt.shared_tables_template) {
+  if (stmt.shared_tables_template && *stmt.shared_tables_template != def.shared_tables_template) {
     def.shared_tables_template = *stmt.shared_tables_template;
     details.add("shared_tables_template", def.shared_tables_template);
   }
-  if (stmt.user_tables_template) {
+  if (stmt.user_tables_template && *stmt.user_tables_template != def.user_tables_template) {
     def.user_tables_template = *stmt.user_tables_template;
     details.add("user_tables_template", def.user_tables_template);
   }
@@ -41,10 +41,13 @@ Result<ExecutionResult> AlterStorageHandler::execute(ExecutionContext& ctx, cons
                            seal_storage_credentials(*stmt.credentials, services_.secrets_key));
     details.add("credentials", "***");
   }
+  std::string changes = details.build();
+  if (changes == "{}")
+    return ExecutionResult(SuccessResult{"Storage '" + stmt.storage_id + "' unchanged", 0});
   def.updated_at_us = ctx.timestamp_us;
   change.put_storage(std::move(def));
   log_ddl_operation(change.batch(), ctx, services_, "ALTER_STORAGE", "storage:" + stmt.storage_id,
-                    details.build());
+                    std::move(changes));
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER STORAGE"));
   KALAM_RETURN_IF_ERROR(change.commit());
   return ExecutionResult(SuccessResult{"Storage '" + stmt.storage_id + "' altered", 1});

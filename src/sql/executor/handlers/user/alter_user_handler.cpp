@@ -52,17 +52,19 @@ Result<ExecutionResult> AlterUserHandler::execute(ExecutionContext& ctx, const A
     record.locked_until_us = 0;
     details.add("password", "***");
   }
-  if (stmt.role) {
+  if (stmt.role && *stmt.role != record.role) {
     details.add("old_role", role_name(record.role)).add("role", role_name(*stmt.role));
     record.role = *stmt.role;
   }
-  if (stmt.email) {
+  if (stmt.email && *stmt.email != record.email) {
     record.email = *stmt.email;
     details.add("email", record.email);
   }
+  std::string changes = details.build();
+  if (changes == "{}") return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' unchanged", 0});
   record.updated_at_us = ctx.timestamp_us;
   WriteBatch batch;
-  log_ddl_operation(batch, ctx, services_, "ALTER_USER", "user:" + stmt.user_id, details.build());
+  log_ddl_operation(batch, ctx, services_, "ALTER_USER", "user:" + stmt.user_id, std::move(changes));
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER USER"));
   KALAM_RETURN_IF_ERROR(users.commit(batch, record));
   return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' altered", 1});

@@ -1,0 +1,145 @@
+// Row producers of system.namespaces, system.storages, system.users,
+// system.audit_log and system.stats.
+#include "sql/engine/system_tables.h"
+
+#include "auth/user_store.h"
+#include "catalog/schema_registry.h"
+#include "storage/audit_log.h"
+
+namespace kalam {
+namespace {
+
+Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
+Value optional_time(int64_t micros) { return micros == 0 ? Value() : Value(micros); }
+
+std::vector<SystemTableDef> build_defs() {
+  std::vector<SystemTableDef> defs;
+  defs.push_back(SystemTableDef{
+      "namespaces",
+      {{"namespace_id", DataType::kText, {"pk", "nn"}},
+       {"options", DataType::kJson, {}},
+       {"table_count", DataType::kInt, {"nn"}},
+       {"created_at", DataType::kTimestamp, {"nn"}}},
+      Role::kUser,
+      [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        auto snapshot = services.schema_registry->snapshot();
+        std::vector<ResultRow> rows;
+        for (const NamespaceDef* def : snapshot->namespaces()) {
+          rows.push_back({Value(def->namespace_id), Value(def->options_json),
+                          Value(static_cast<int64_t>(snapshot->table_count(def->namespace_id))),
+                          Value(def->created_at_us)});
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "storages",
+      {{"storage_id", DataType::kText, {"pk", "nn"}},
+       {"storage_name", DataType::kText, {}},
+       {"storage_type", DataType::kText, {"nn"}},
+       {"description", DataType::kText, {}},
+       {"base_directory", DataType::kText, {"nn"}},
+       {"shared_tables_template", DataType::kText, {"nn"}},
+       {"user_tables_template", DataType::kText, {"nn"}},
+       {"created_at", DataType::kTimestamp, {"nn"}}},
+      Role::kUser,
+      [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        for (const StorageDef* def : services.schema_registry->snapshot()->storages()) {
+          rows.push_back({Value(def->storage_id), Value(def->storage_name),
+                          Value(std::string(storage_type_name(def->storage_type))),
+                          optional_text(def->description), Value(def->base_directory),
+                          Value(def->shared_tables_template), Value(def->user_tables_template),
+                          Value(def->created_at_us)});
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "users",
+      {{"user_id", DataType::kText, {"pk", "nn"}},
+       {"role", DataType::kText, {"nn"}},
+       {"email", DataType::kText, {}},
+       {"auth_type", DataType::kText, {"nn"}},
+       {"created_at", DataType::kTimestamp, {"nn"}},
+       {"updated_at", DataType::kTimestamp, {}},
+       {"last_login_at", DataType::kTimestamp, {}},
+       {"failed_login_attempts", DataType::kInt, {"nn"}},
+       {"locked_until", DataType::kTimestamp, {}},
+       {"deleted_at", DataType::kTimestamp, {}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        bool see_all = ctx.is_admin();
+        for (const UserRecord& user : services.users->all()) {
+          if (!see_all && user.user_id != ctx.user_id) continue;
+          rows.push_back({Value(user.user_id), Value(std::string(role_name(user.role))),
+                          optional_text(user.email), Value(user.auth_type), Value(user.created_at_us),
+                          optional_time(user.updated_at_us), optional_time(user.last_login_at_us),
+                          Value(user.failed_login_attempts), optional_time(user.locked_until_us),
+                          optional_time(user.deleted_at_us)});
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "audit_log",
+      {{"audit_id", DataType::kBigInt, {"pk", "nn"}},
+       {"timestamp", DataType::kTimestamp, {"nn"}},
+       {"actor_user_id", DataType::kText, {}},
+       {"subject_user_id", DataType::kText, {}},
+       {"action", DataType::kText, {"nn"}},
+       {"target", DataType::kText, {}},
+       {"details", DataType::kJson, {}},
+       {"ip_address", DataType::kText, {}},
+       {"request_id", DataType::kText, {}},
+       {"success", DataType::kBoolean, {"nn"}}},
+      Role::kDba,
+      [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        KALAM_RETURN_IF_ERROR(scan_audit_log(*services.storage, [&](const AuditEntry& entry) {
+          rows.push_back({Value(entry.audit_id), Value(entry.timestamp_us),
+                          optional_text(entry.actor_user_id), optional_text(entry.subject_user_id),
+                          Value(entry.action), optional_text(entry.target), Value(entry.details_json),
+                          optional_text(entry.ip_address), optional_text(entry.request_id),
+                          Value(entry.success)});
+          return true;
+        }));
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "stats",
+      {{"metric_name", DataType::kText, {"pk", "nn"}}, {"metric_value", DataType::kBigInt, {"nn"}}},
+      Role::kUser,
+      [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        auto snapshot = services.schema_registry->snapshot();
+        int64_t tables = 0;
+        for (const NamespaceDef* ns : snapshot->namespaces()) {
+          tables += static_cast<int64_t>(snapshot->table_count(ns->namespace_id));
+        }
+        int64_t active_users = 0;
+        for (const UserRecord& user : services.users->all()) active_users += user.is_deleted() ? 0 : 1;
+        return std::vector<ResultRow>{
+            {Value(std::string("namespace_count")),
+             Value(static_cast<int64_t>(snapshot->namespaces().size()))},
+            {Value(std::string("storage_count")), Value(static_cast<int64_t>(snapshot->storages().size()))},
+            {Value(std::string("table_count")), Value(tables)},
+            {Value(std::string("user_count")), Value(active_users)},
+            {Value(std::string("catalog_version")), Value(static_cast<int64_t>(snapshot->version()))},
+        };
+      }});
+  return defs;
+}
+
+}  // namespace
+
+const std::vector<SystemTableDef>& system_table_defs() {
+  static const std::vector<SystemTableDef> defs = build_defs();
+  return defs;
+}
+
+const SystemTableDef* find_system_table(std::string_view name) {
+  for (const SystemTableDef& def : system_table_defs()) {
+    if (def.name == name) return &def;
+  }
+  return nullptr;
+}
+
+}  // namespace kalam

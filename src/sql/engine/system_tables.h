@@ -1,0 +1,29 @@
+// The system tables of model.md readable with SQL: their columns and the row
+// producers that apply each table's per-role filter.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "sql/executor/models/execution_context.h"
+#include "sql/executor/models/execution_result.h"
+#include "sql/executor/services.h"
+
+namespace kalam {
+
+struct SystemTableDef {
+  std::string name;  // without the "system." prefix
+  std::vector<ResultColumn> columns;
+  Role min_role = Role::kUser;  // below it, reading the table is AUTH_INSUFFICIENT_ROLE
+  // All rows the caller may see, in the table's natural order.
+  std::function<Result<std::vector<ResultRow>>(const ExecutionContext&, ExecutorServices&)> produce;
+};
+
+// Every system table that exists in this version.
+const std::vector<SystemTableDef>& system_table_defs();
+const SystemTableDef* find_system_table(std::string_view name);
+
+}  // namespace kalam

@@ -1,0 +1,141 @@
+// SELECT through the SQL engine: system tables, role filters, parameters,
+// refused operations, deadline and result-size limits.
+#include "executor_test_fixture.h"
+
+namespace kalam {
+namespace {
+
+using testing::ExecutorTest;
+
+const RowsResult& rows_of(const BatchOutcome& outcome) {
+  static const RowsResult kEmpty;
+  if (outcome.error || outcome.results.empty()) return kEmpty;
+  const RowsResult* rows = result_rows(outcome.results.back().result);
+  return rows == nullptr ? kEmpty : *rows;
+}
+
+TEST_F(ExecutorTest, SelectExpressionsAndParameters) {
+  ExecutionContext ctx = context("alice", Role::kUser);
+  ctx.params = {ParamValue(int64_t{40}), ParamValue(std::string("hi"))};
+  auto outcome =
+      executor_->execute_batch(ctx, "SELECT $1 + 2 AS answer, $2 || '!' AS greeting, current_user()");
+  ASSERT_FALSE(outcome.error) << outcome.error->to_string();
+  const RowsResult& rows = rows_of(outcome);
+  ASSERT_EQ(rows.rows.size(), 1u);
+  EXPECT_EQ(rows.schema[0].name, "answer");
+  EXPECT_EQ(std::get<int64_t>(rows.rows[0][0]), 42);
+  EXPECT_EQ(std::get<std::string>(rows.rows[0][1]), "hi!");
+  EXPECT_EQ(std::get<std::string>(rows.rows[0][2]), "alice");
+  EXPECT_EQ(outcome.results[0].metadata.kind, StatementKind::kSelect);
+}
+
+TEST_F(ExecutorTest, SystemNamespacesReflectTheCatalog) {
+  ASSERT_FALSE(run("root", Role::kSystem, "CREATE NAMESPACE chat; CREATE NAMESPACE app").error);
+  auto outcome =
+      run("alice", Role::kUser, "SELECT namespace_id, table_count FROM system.namespaces ORDER BY 1");
+  ASSERT_FALSE(outcome.error) << outcome.error->to_string();
+  const RowsResult& rows = rows_of(outcome);
+  ASSERT_EQ(rows.rows.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(rows.rows[0][0]), "app");
+  EXPECT_EQ(rows.schema[0].data_type, DataType::kText);
+  EXPECT_EQ(rows.schema[1].data_type, DataType::kInt);
+}
+
+TEST_F(ExecutorTest, SystemUsersShowsOthersOnlyToAdmins) {
+  add_user("alice", Role::kUser);
+  add_user("bob", Role::kUser);
+  auto own = run("alice", Role::kUser, "SELECT user_id FROM system.users");
+  ASSERT_FALSE(own.error);
+  ASSERT_EQ(rows_of(own).rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(rows_of(own).rows[0][0]), "alice");
+  auto all = run("admin", Role::kDba, "SELECT count(*) FROM system.users");
+  EXPECT_EQ(std::get<int64_t>(rows_of(all).rows[0][0]), 2);
+  auto sneaky = run("alice", Role::kUser, "SELECT user_id FROM system.users WHERE user_id = 'bob'");
+  EXPECT_TRUE(rows_of(sneaky).rows.empty());
+  for (const auto& column : rows_of(all).schema) EXPECT_EQ(column.name.find("hash"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, AuditLogIsReadableByAdminsOnly) {
+  ASSERT_TRUE(error_of(run("alice", Role::kUser, "CREATE NAMESPACE x")) == ErrorCode::kAuthInsufficientRole);
+  auto denied = run("alice", Role::kUser, "SELECT * FROM system.audit_log");
+  ASSERT_EQ(error_of(denied), ErrorCode::kAuthInsufficientRole);
+  EXPECT_EQ(error_of(run("svc", Role::kService, "SELECT count(*) FROM (SELECT * FROM system.audit_log)")),
+            ErrorCode::kAuthInsufficientRole);
+  auto seen = run(
+      "admin", Role::kDba,
+      "SELECT action, actor_user_id, success FROM system.audit_log WHERE action = 'AUTHORIZATION_DENIED'");
+  ASSERT_FALSE(seen.error) << seen.error->to_string();
+  ASSERT_EQ(rows_of(seen).rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(rows_of(seen).rows[0][1]), "alice");
+  EXPECT_EQ(rows_of(seen).schema[2].data_type, DataType::kBoolean);
+}
+
+TEST_F(ExecutorTest, SelectRefusesWritesAndUnknownTables) {
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "SELECT * FROM chat.messages")), ErrorCode::kNotFoundTable);
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "SELECT * FROM")), ErrorCode::kInvalidSqlSyntax);
+  // A data-modifying CTE form is not a read: SQLite refuses it at prepare time or we do.
+  EXPECT_NE(error_of(run("root", Role::kSystem, "WITH x AS (SELECT 1) DELETE FROM system.users")),
+            ErrorCode::kOk);
+  EXPECT_NE(error_of(run("root", Role::kSystem, "SELECT load_extension('x')")), ErrorCode::kOk);
+  auto still_there = run("root", Role::kSystem, "SELECT count(*) FROM system.storages");
+  EXPECT_EQ(std::get<int64_t>(rows_of(still_there).rows[0][0]), 1);
+}
+
+TEST_F(ExecutorTest, RunawayQueryIsInterruptedAtTheDeadline) {
+  ExecutorLimits limits;
+  limits.handler_timeout_seconds = 1;
+  SqlExecutor executor(services_, *handlers_, limits);
+  ExecutionContext ctx = context("alice", Role::kUser);
+  auto started = std::chrono::steady_clock::now();
+  auto outcome = executor.execute_batch(
+      ctx, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  ASSERT_EQ(error_of(outcome), ErrorCode::kTimeoutHandlerExecution);
+  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("statement_type")), "SELECT");
+  EXPECT_LT(elapsed, std::chrono::seconds(5));
+}
+
+TEST_F(ExecutorTest, OversizedResultsFailCleanly) {
+  config_.limits.max_result_bytes = 4096;
+  auto outcome = run("alice", Role::kUser,
+                     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 100000) "
+                     "SELECT x, printf('%050d', x) FROM c");
+  ASSERT_EQ(error_of(outcome), ErrorCode::kInvalidArgument);
+  EXPECT_NE(outcome.error->message().find("max_result_bytes"), std::string::npos);
+}
+
+TEST_F(ExecutorTest, AlterWithoutChangeReportsZeroRowsAffected) {
+  add_user("alice", Role::kUser);
+  ASSERT_FALSE(run("root", Role::kSystem, "CREATE NAMESPACE chat").error);
+  auto first = run("root", Role::kSystem, "ALTER NAMESPACE chat SET OPTIONS (retention_days = 3)");
+  EXPECT_EQ(rows_affected(first.results[0].result), 1u);
+  auto same = run("root", Role::kSystem, "ALTER NAMESPACE chat SET OPTIONS (retention_days = 3)");
+  EXPECT_EQ(rows_affected(same.results[0].result), 0u);
+  auto role_same = run("root", Role::kSystem, "ALTER USER alice SET ROLE user");
+  EXPECT_EQ(rows_affected(role_same.results[0].result), 0u);
+  auto role_new = run("root", Role::kSystem, "ALTER USER alice SET ROLE service");
+  EXPECT_EQ(rows_affected(role_new.results[0].result), 1u);
+  auto storage_same = run("root", Role::kSystem, "ALTER STORAGE local SET NAME 'Local filesystem'");
+  EXPECT_EQ(rows_affected(storage_same.results[0].result), 0u);
+}
+
+TEST_F(ExecutorTest, UserNamesAreCaseInsensitiveInEveryForm) {
+  ASSERT_FALSE(run("root", Role::kSystem, "CREATE USER \"MixedCase\" WITH PASSWORD 'password1'").error);
+  EXPECT_TRUE(users_->find("mixedcase").has_value());
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "CREATE USER MIXEDCASE WITH PASSWORD 'password1'")),
+            ErrorCode::kAlreadyExists);
+}
+
+TEST_F(ExecutorTest, RequestLevelErrorsCarryNoStatementIndex) {
+  std::string many;
+  for (int idx = 0; idx < 1001; ++idx) many += "SHOW USERS;";
+  auto outcome = run("root", Role::kSystem, many);
+  ASSERT_EQ(error_of(outcome), ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(outcome.error_statement_index.has_value());
+  auto password = run("root", Role::kSystem, "CREATE USER a WITH PASSWORD 'short'");
+  ASSERT_EQ(error_of(password), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(std::get<std::string>(*password.error->detail("argument")), "password");
+}
+
+}  // namespace
+}  // namespace kalam
