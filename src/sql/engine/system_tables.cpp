@@ -40,6 +40,9 @@ std::vector<SystemTableDef> build_defs() {
        {"base_directory", DataType::kText, {"nn"}},
        {"shared_tables_template", DataType::kText, {"nn"}},
        {"user_tables_template", DataType::kText, {"nn"}},
+       {"region", DataType::kText, {}},
+       {"endpoint", DataType::kText, {}},
+       {"has_credentials", DataType::kBoolean, {"nn"}},
        {"created_at", DataType::kTimestamp, {"nn"}}},
       Role::kUser,
       [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
@@ -140,6 +143,37 @@ const SystemTableDef* find_system_table(std::string_view name) {
     if (def.name == name) return &def;
   }
   return nullptr;
+}
+
+Result<RowsResult> read_system_table(std::string_view name, const ExecutionContext& ctx,
+                                     ExecutorServices& services,
+                                     const std::vector<std::string_view>& columns) {
+  const SystemTableDef* def = find_system_table(name);
+  if (def == nullptr) return Status(ErrorCode::kInternalError, "unknown system table " + std::string(name));
+  std::vector<size_t> picked;
+  for (std::string_view column : columns) {
+    size_t idx = 0;
+    while (idx < def->columns.size() && def->columns[idx].name != column) ++idx;
+    if (idx == def->columns.size())
+      return Status(ErrorCode::kInternalError, "unknown column " + std::string(column));
+    picked.push_back(idx);
+  }
+  KALAM_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, def->produce(ctx, services));
+  RowsResult result;
+  if (picked.empty()) {
+    result.schema = def->columns;
+    result.rows = std::move(rows);
+    return result;
+  }
+  for (size_t idx : picked) result.schema.push_back(def->columns[idx]);
+  result.rows.reserve(rows.size());
+  for (ResultRow& row : rows) {
+    ResultRow projected;
+    projected.reserve(picked.size());
+    for (size_t idx : picked) projected.push_back(std::move(row[idx]));
+    result.rows.push_back(std::move(projected));
+  }
+  return result;
 }
 
 }  // namespace kalam

@@ -26,4 +26,11 @@ struct SystemTableDef {
 const std::vector<SystemTableDef>& system_table_defs();
 const SystemTableDef* find_system_table(std::string_view name);
 
+// Reads a system table as the caller may see it (SHOW statements are these reads).
+// `columns` selects and orders columns by name; empty = all. REQUIRES: the table and
+// columns exist (programmer error otherwise: INTERNAL_ERROR).
+Result<RowsResult> read_system_table(std::string_view name, const ExecutionContext& ctx,
+                                     ExecutorServices& services,
+                                     const std::vector<std::string_view>& columns = {});
+
 }  // namespace kalam

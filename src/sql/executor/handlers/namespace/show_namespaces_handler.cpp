@@ -1,7 +1,7 @@
-// SHOW NAMESPACES: namespace_id, table_count, created_at, options.
+// SHOW NAMESPACES: system.namespaces as namespace_id, table_count, created_at, options (sql.md).
 #include "sql/executor/handlers/namespace/show_namespaces_handler.h"
 
-#include "catalog/schema_registry.h"
+#include "sql/engine/system_tables.h"
 
 namespace kalam {
 
@@ -9,19 +9,11 @@ Status ShowNamespacesHandler::check_authorization(const ExecutionContext&, const
   return Status::ok();  // any authenticated role
 }
 
-Result<ExecutionResult> ShowNamespacesHandler::execute(ExecutionContext&, const ShowNamespacesStmt&) {
-  auto snapshot = services_.schema_registry->snapshot();
-  RowsResult result;
-  result.schema = {{"namespace_id", DataType::kText, {"pk", "nn"}},
-                   {"table_count", DataType::kInt, {"nn"}},
-                   {"created_at", DataType::kTimestamp, {"nn"}},
-                   {"options", DataType::kJson, {}}};
-  for (const NamespaceDef* def : snapshot->namespaces()) {
-    result.rows.push_back({Value(def->namespace_id),
-                           Value(static_cast<int64_t>(snapshot->table_count(def->namespace_id))),
-                           Value(def->created_at_us), Value(def->options_json)});
-  }
-  return ExecutionResult(std::move(result));
+Result<ExecutionResult> ShowNamespacesHandler::execute(ExecutionContext& ctx, const ShowNamespacesStmt&) {
+  KALAM_ASSIGN_OR_RETURN(RowsResult rows,
+                         read_system_table("namespaces", ctx, services_,
+                                           {"namespace_id", "table_count", "created_at", "options"}));
+  return ExecutionResult(std::move(rows));
 }
 
 }  // namespace kalam
