@@ -89,12 +89,14 @@ int system_filter(sqlite3_vtab_cursor* base, int, const char*, int, sqlite3_valu
   cursor->rows.clear();
   cursor->position = 0;
   if (t_state.ctx == nullptr || t_state.services == nullptr) return SQLITE_MISUSE;
-  auto rows = vtab->def->produce(*t_state.ctx, *t_state.services);
+  // The role is checked here, where every read passes, not only in the authorizer
+  // (which does not see a table when a query reads none of its columns).
+  auto rows = read_system_table(vtab->def->name, *t_state.ctx, *t_state.services);
   if (!rows.is_ok()) {
     t_state.failure = rows.status();
     return SQLITE_ERROR;
   }
-  cursor->rows = std::move(rows).value();
+  cursor->rows = std::move(rows->rows);
   return SQLITE_OK;
 }
 
@@ -270,7 +272,10 @@ Result<sqlite3*> thread_connection() {
 
 Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
   for (size_t index = 0; index < params.size(); ++index) {
-    int slot = static_cast<int>(index + 1);
+    // SQLite numbers `$n` parameters by first appearance, so bind by name.
+    std::string name = "$" + std::to_string(index + 1);
+    int slot = sqlite3_bind_parameter_index(stmt, name.c_str());
+    if (slot == 0) continue;  // validated earlier: every $n appears
     const ParamValue& param = params[index];
     int rc = SQLITE_OK;
     if (std::holds_alternative<std::monostate>(param)) {

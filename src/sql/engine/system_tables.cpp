@@ -4,6 +4,7 @@
 
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
+#include "sql/executor/helpers/authorization.h"
 #include "storage/audit_log.h"
 
 namespace kalam {
@@ -52,7 +53,8 @@ std::vector<SystemTableDef> build_defs() {
                           Value(std::string(storage_type_name(def->storage_type))),
                           optional_text(def->description), Value(def->base_directory),
                           Value(def->shared_tables_template), Value(def->user_tables_template),
-                          Value(def->created_at_us)});
+                          optional_text(def->region), optional_text(def->endpoint),
+                          Value(!def->sealed_credentials.empty()), Value(def->created_at_us)});
         }
         return rows;
       }});
@@ -158,7 +160,15 @@ Result<RowsResult> read_system_table(std::string_view name, const ExecutionConte
       return Status(ErrorCode::kInternalError, "unknown column " + std::string(column));
     picked.push_back(idx);
   }
+  if (!role_at_least(ctx.role, def->min_role)) {
+    return insufficient_role(ctx, def->min_role, "SELECT FROM system." + def->name);
+  }
   KALAM_ASSIGN_OR_RETURN(std::vector<ResultRow> rows, def->produce(ctx, services));
+  for (const ResultRow& row : rows) {
+    if (row.size() != def->columns.size()) {
+      return Status(ErrorCode::kInternalError, "system." + def->name + " produced a row of the wrong width");
+    }
+  }
   RowsResult result;
   if (picked.empty()) {
     result.schema = def->columns;

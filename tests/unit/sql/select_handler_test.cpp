@@ -139,3 +139,52 @@ TEST_F(ExecutorTest, RequestLevelErrorsCarryNoStatementIndex) {
 
 }  // namespace
 }  // namespace kalam
+
+namespace kalam {
+namespace {
+
+using testing::ExecutorTest;
+
+TEST_F(ExecutorTest, ParametersBindByNumberNotByAppearance) {
+  ExecutionContext ctx = context("alice", Role::kUser);
+  ctx.params = {ParamValue(int64_t{1}), ParamValue(int64_t{2})};
+  auto outcome = executor_->execute_batch(ctx, "SELECT $2 AS b, $1 AS a");
+  ASSERT_FALSE(outcome.error) << outcome.error->to_string();
+  const RowsResult* rows = result_rows(outcome.results[0].result);
+  EXPECT_EQ(std::get<int64_t>(rows->rows[0][0]), 2);
+  EXPECT_EQ(std::get<int64_t>(rows->rows[0][1]), 1);
+}
+
+TEST_F(ExecutorTest, AuditLogCannotBeCountedWithoutReadingAColumn) {
+  for (const char* sql : {"SELECT count(*) FROM audit_log", "SELECT 1 FROM system.audit_log",
+                          "SELECT count(*) FROM SYSTEM.audit_log"}) {
+    EXPECT_EQ(error_of(run("alice", Role::kUser, sql)), ErrorCode::kAuthInsufficientRole) << sql;
+  }
+  EXPECT_FALSE(run("admin", Role::kDba, "SELECT count(*) FROM audit_log").error);
+}
+
+TEST_F(ExecutorTest, EverySystemTableRowMatchesItsSchema) {
+  add_user("alice", Role::kUser);
+  ASSERT_FALSE(run("root", Role::kSystem,
+                   "CREATE NAMESPACE chat; CREATE STORAGE s3x TYPE s3 BASE_DIRECTORY 's3://b/p' REGION 'r' "
+                   "CREDENTIALS '{}'")
+                   .error);
+  for (const char* table : {"namespaces", "storages", "users", "audit_log", "stats"}) {
+    auto outcome = run("root", Role::kSystem, std::string("SELECT * FROM system.") + table);
+    ASSERT_FALSE(outcome.error) << table << ": " << outcome.error->to_string();
+    const RowsResult* rows = result_rows(outcome.results[0].result);
+    ASSERT_FALSE(rows->rows.empty()) << table;
+    for (const auto& row : rows->rows) EXPECT_EQ(row.size(), rows->schema.size()) << table;
+  }
+  auto storages =
+      run("root", Role::kSystem,
+          "SELECT region, has_credentials, typeof(created_at) FROM system.storages WHERE storage_id = 's3x'");
+  const RowsResult* rows = result_rows(storages.results[0].result);
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), "r");
+  EXPECT_EQ(std::get<int64_t>(rows->rows[0][1]), 1);
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][2]), "integer");
+}
+
+}  // namespace
+}  // namespace kalam
