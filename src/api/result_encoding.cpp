@@ -24,7 +24,10 @@ void append_double(std::string& out, double number) {
   } else if (std::isinf(number)) {
     out += number > 0 ? "\"Infinity\"" : "\"-Infinity\"";
   } else {
-    out += fmt::format("{}", number);
+    std::string text = fmt::format("{}", number);
+    // Keep a REAL recognizable as one: 1.0 stays "1.0", not the integer 1.
+    if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+    out += text;
   }
 }
 

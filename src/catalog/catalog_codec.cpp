@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "catalog/table_schema.h"
+
 namespace kalam {
 namespace json = boost::json;
 namespace {
@@ -120,6 +122,10 @@ Result<TableDef> decode_table(std::string_view text) {
   def.table_type = get_string(obj, "table_type");
   def.storage_id = get_string(obj, "storage_id");
   def.definition_json = get_string(obj, "definition");
+  if (!def.definition_json.empty() && def.definition_json != "{}") {
+    KALAM_ASSIGN_OR_RETURN(TableSchema schema, decode_table_schema(def.definition_json));
+    def.schema = std::make_shared<const TableSchema>(std::move(schema));
+  }
   def.created_by = get_string(obj, "created_by");
   def.created_at_us = get_int(obj, "created_at");
   def.updated_at_us = get_int(obj, "updated_at");

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
 namespace kalam {
+
+struct TableSchema;
 
 enum class StorageType : uint8_t { kFilesystem, kS3 };
 
@@ -38,15 +41,16 @@ struct StorageDef {
   int64_t updated_at_us = 0;
 };
 
-// A table definition (filled in by the tables issue; the registry already keys,
-// persists and counts them so that namespace/storage dependencies are checked).
+// A table definition as the registry keys, persists and counts it; `schema` is the
+// parsed TableSchema (catalog/table_schema.h) of `definition_json`.
 struct TableDef {
   uint64_t table_id = 0;
   std::string namespace_id;
   std::string table_name;
   std::string table_type;  // USER | SHARED | STREAM
   std::string storage_id{kLocalStorageId};
-  std::string definition_json = "{}";  // columns, options, schema history
+  std::string definition_json = "{}";         // columns, options, schema history (TableSchema JSON)
+  std::shared_ptr<const TableSchema> schema;  // null only for a definition without columns
   std::string created_by;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;

@@ -78,6 +78,8 @@ std::vector<const TableDef*> CatalogSnapshot::tables_using_storage(std::string_v
   return out;
 }
 
+std::vector<const TableDef*> CatalogSnapshot::tables() const { return sorted_values(tables_); }
+
 std::vector<const NamespaceDef*> CatalogSnapshot::namespaces() const { return sorted_values(namespaces_); }
 
 std::vector<const StorageDef*> CatalogSnapshot::storages() const { return sorted_values(storages_); }
@@ -122,6 +124,13 @@ void CatalogChange::remove_table(std::string_view namespace_id, std::string_view
   next_->tables_.erase(key);
 }
 
+uint64_t CatalogChange::allocate_table_id() {
+  uint64_t id = next_->next_table_id_++;
+  batch_.put(ColumnFamily::kSystem, system_keys::make(system_keys::kMeta, "next_table_id"),
+             std::to_string(next_->next_table_id_));
+  return id;
+}
+
 Status CatalogChange::commit() {
   if (!batch_.empty()) KALAM_RETURN_IF_ERROR(registry_->storage_.write(batch_));
   next_->version_ += 1;
@@ -162,6 +171,13 @@ Status SchemaRegistry::load(const std::string& data_path) {
     return Status::ok();
   }));
   KALAM_RETURN_IF_ERROR(decode_status);
+  KALAM_ASSIGN_OR_RETURN(
+      std::optional<std::string> next_id,
+      storage_.get(ColumnFamily::kSystem, system_keys::make(system_keys::kMeta, "next_table_id")));
+  if (next_id) loaded->next_table_id_ = std::max<uint64_t>(1, std::strtoull(next_id->c_str(), nullptr, 10));
+  for (const auto& [key, table] : loaded->tables_) {
+    loaded->next_table_id_ = std::max(loaded->next_table_id_, table.table_id + 1);
+  }
   snapshot_.store(loaded, std::memory_order_release);
 
   if (loaded->find_storage(kLocalStorageId) == nullptr) {

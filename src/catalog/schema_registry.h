@@ -44,6 +44,8 @@ class CatalogSnapshot {
   std::vector<const StorageDef*> storages() const;
 
   uint64_t version() const { return version_; }
+  // Every table, sorted by qualified name.
+  std::vector<const TableDef*> tables() const;
 
  private:
   friend class SchemaRegistry;
@@ -52,6 +54,7 @@ class CatalogSnapshot {
   NameMap<StorageDef> storages_;
   NameMap<TableDef> tables_;  // key: "ns.table"
   uint64_t version_ = 0;
+  uint64_t next_table_id_ = 1;  // table ids are never reused
 };
 
 class SchemaRegistry;
@@ -69,6 +72,8 @@ class CatalogChange {
   void remove_storage(std::string_view storage_id);
   void put_table(TableDef def);
   void remove_table(std::string_view namespace_id, std::string_view table_name);
+  // A new table id, persisted with the change (ids are never reused, even after DROP).
+  uint64_t allocate_table_id();
 
   // Writes the batch atomically and publishes the new snapshot. Without a
   // successful commit nothing of the change is visible.

@@ -7,24 +7,33 @@
 #include <cstring>
 #include <memory>
 
+#include "catalog/schema_registry.h"
 #include "common/ids.h"
 #include "common/string_util.h"
 #include "common/time_util.h"
 #include "config/server_config.h"
+#include "sql/engine/engine_session.h"
 #include "sql/engine/system_tables.h"
+#include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
+#include "sql/executor/helpers/table_access.h"
+#include "sql/parser/token.h"
+#include "storage/storage_engine.h"
 
 namespace kalam {
 namespace {
 
-// What the current statement on this thread runs with; set around prepare/step.
-struct ThreadQueryState {
-  ExecutionContext* ctx = nullptr;
-  ExecutorServices* services = nullptr;
-  Status failure;  // set by callbacks (authorizer, vtab) to explain an SQLite error
-};
+// Every statement's context lives in this thread's EngineSession (engine_session.h).
+#define t_state engine_session()
 
-thread_local ThreadQueryState t_state;
+}  // namespace
+
+EngineSession& engine_session() {
+  thread_local EngineSession session;
+  return session;
+}
+
+namespace {
 
 // ---- system-table virtual tables -------------------------------------------
 
@@ -193,28 +202,70 @@ void fn_ulid(sqlite3_context* context, int, sqlite3_value**) {
 
 // ---- authorizer and progress ------------------------------------------------
 
+int deny(Status status) {
+  engine_session().failure = std::move(status);
+  return SQLITE_DENY;
+}
+
 int authorize(void*, int action, const char* arg1, const char*, const char* database, const char*) {
+  EngineSession& session = engine_session();
+  if (session.internal_ddl) return SQLITE_OK;
+  const bool in_system = database != nullptr && std::strcmp(database, "system") == 0;
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
     case SQLITE_READ: {
-      if (database == nullptr || std::strcmp(database, "system") != 0 || arg1 == nullptr) return SQLITE_OK;
-      const SystemTableDef* def = find_system_table(arg1);
-      if (def != nullptr && t_state.ctx != nullptr && !role_at_least(t_state.ctx->role, def->min_role)) {
-        t_state.failure = insufficient_role(*t_state.ctx, def->min_role, "SELECT FROM system." + def->name);
-        return SQLITE_DENY;
+      if (arg1 == nullptr || in_system) return SQLITE_OK;  // system tables check roles when read
+      auto table = session.tables.find(arg1);
+      if (table == session.tables.end()) {
+        // CTEs and subquery names are reads too; only a KalamDB table declared in this
+        // connection but not resolved for this statement (a quoted "ns.table" name) is refused.
+        if (session.declared.count(arg1) == 0) return SQLITE_OK;
+        return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
+                        .with_detail("name", std::string(arg1)));
+      }
+      if (session.ctx == nullptr || !may_read_table(*table->second, session.ctx->role)) {
+        // Never reveal that a table the caller may not read exists.
+        return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
+                        .with_detail("name", table->first));
+      }
+      return SQLITE_OK;
+    }
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE: {
+      if (!session.allow_writes) {
+        return deny(Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
+                        .with_detail("argument", std::string("sql")));
+      }
+      if (in_system) {
+        return deny(Status(ErrorCode::kInvalidArgument, "system tables are read-only")
+                        .with_detail("argument", std::string("table")));
+      }
+      auto table = arg1 == nullptr ? session.tables.end() : session.tables.find(arg1);
+      if (table == session.tables.end()) {
+        std::string name = arg1 == nullptr ? std::string("?") : std::string(arg1);
+        return deny(Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist")
+                        .with_detail("name", name));
+      }
+      const TableSchema& schema = *table->second;
+      if (session.ctx == nullptr || !may_read_table(schema, session.ctx->role)) {
+        return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
+                        .with_detail("name", table->first));
+      }
+      if (!may_write_table(schema, session.ctx->role)) {
+        Role required = schema.options.access_level == AccessLevel::kRestricted ? Role::kDba : Role::kService;
+        return deny(insufficient_role(*session.ctx, required, "write to " + table->first));
       }
       return SQLITE_OK;
     }
     default:
-      t_state.failure =
-          Status(ErrorCode::kInvalidArgument,
-                 "only read queries are supported here: the statement needs an operation (code " +
-                     std::to_string(action) + ") that KalamDB refuses")
-              .with_detail("argument", std::string("sql"));
-      return SQLITE_DENY;
+      return deny(Status(ErrorCode::kInvalidArgument, "the statement needs an operation (code " +
+                                                          std::to_string(action) +
+                                                          ") that KalamDB does not allow in SQL")
+                      .with_detail("argument", std::string("sql")));
   }
 }
 
@@ -225,28 +276,27 @@ int check_deadline(void*) {
 
 // ---- the per-thread connection ----------------------------------------------
 
-struct ConnectionDeleter {
-  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
-};
-
 Result<sqlite3*> thread_connection() {
-  thread_local std::unique_ptr<sqlite3, ConnectionDeleter> connection;
-  if (connection) return connection.get();
-  sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(":memory:", &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+  EngineSession& session = engine_session();
+  if (session.db != nullptr) return session.db;
+  sqlite3* db = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                            nullptr);
-  std::unique_ptr<sqlite3, ConnectionDeleter> db(raw);
-  if (rc != SQLITE_OK) return Status(ErrorCode::kInternalError, "cannot open the SQL engine");
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
-  sqlite3_db_config(db.get(), SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
-  rc = sqlite3_create_module_v2(db.get(), "kalam_system", &kSystemModule, nullptr, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close_v2(db);
+    return Status(ErrorCode::kInternalError, "cannot open the SQL engine");
+  }
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+  rc = sqlite3_create_module_v2(db, "kalam_system", &kSystemModule, nullptr, nullptr);
+  if (rc == SQLITE_OK) rc = register_table_module(db);
   std::string setup = "ATTACH DATABASE ':memory:' AS system;";
   for (const SystemTableDef& def : system_table_defs()) {
     setup += "CREATE VIRTUAL TABLE system." + def.name + " USING kalam_system(" + def.name + ");";
   }
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db.get(), setup.c_str(), nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr);
   struct Function {
     const char* name;
     void (*fn)(sqlite3_context*, int, sqlite3_value**);
@@ -256,18 +306,19 @@ Result<sqlite3*> thread_connection() {
         Function{"current_role", fn_current_role}, Function{"snowflake_id", fn_snowflake_id},
         Function{"uuid_v7", fn_uuid_v7}, Function{"ulid", fn_ulid}}) {
     if (rc == SQLITE_OK) {
-      rc = sqlite3_create_function_v2(db.get(), function.name, 0, SQLITE_UTF8, nullptr, function.fn, nullptr,
+      rc = sqlite3_create_function_v2(db, function.name, 0, SQLITE_UTF8, nullptr, function.fn, nullptr,
                                       nullptr, nullptr);
     }
   }
   if (rc != SQLITE_OK) {
-    return Status(ErrorCode::kInternalError,
-                  std::string("SQL engine set-up failed: ") + sqlite3_errmsg(db.get()));
+    Status status(ErrorCode::kInternalError, std::string("SQL engine set-up failed: ") + sqlite3_errmsg(db));
+    sqlite3_close_v2(db);
+    return status;
   }
-  sqlite3_set_authorizer(db.get(), authorize, nullptr);
-  sqlite3_progress_handler(db.get(), 1000, check_deadline, nullptr);
-  connection = std::move(db);
-  return connection.get();
+  sqlite3_set_authorizer(db, authorize, nullptr);
+  sqlite3_progress_handler(db, 1000, check_deadline, nullptr);
+  session.db = db;
+  return db;
 }
 
 Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
@@ -292,8 +343,7 @@ Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
       const auto& json = std::get<JsonText>(param).text;
       rc = sqlite3_bind_text64(stmt, slot, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
     }
-    if (rc != SQLITE_OK)
-      return Status(ErrorCode::kInternalError, "cannot bind parameter $" + std::to_string(slot));
+    if (rc != SQLITE_OK) return Status(ErrorCode::kInternalError, "cannot bind parameter " + name);
   }
   return Status::ok();
 }
@@ -322,28 +372,142 @@ struct StatementDeleter {
 
 }  // namespace
 
+namespace {
+
+// Declares (or re-declares after DDL) the virtual table for `qualified_name`.
+Status ensure_declared(EngineSession& session, const std::string& qualified_name, const TableSchema& schema) {
+  auto wanted = std::make_pair(schema.table_id, schema.schema_version());
+  auto it = session.declared.find(qualified_name);
+  if (it != session.declared.end() && it->second == wanted) return Status::ok();
+  session.internal_ddl = true;
+  std::string sql;
+  if (it != session.declared.end()) sql = "DROP TABLE IF EXISTS main.\"" + qualified_name + "\";";
+  sql += "CREATE VIRTUAL TABLE main.\"" + qualified_name + "\" USING kalam_table();";
+  int rc = sqlite3_exec(session.db, sql.c_str(), nullptr, nullptr, nullptr);
+  session.internal_ddl = false;
+  if (rc != SQLITE_OK) {
+    session.declared.erase(qualified_name);
+    return Status(ErrorCode::kInternalError,
+                  "cannot declare table " + qualified_name + ": " + sqlite3_errmsg(session.db));
+  }
+  session.declared[qualified_name] = wanted;
+  return Status::ok();
+}
+
+// Resolves KalamDB table names in `sql`: `ns.table` and unqualified names of the
+// default namespace become the quoted virtual-table name "ns.table" (declared on
+// demand). `system.*` stays as it is; unknown names are left for SQLite to report.
+Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& services, std::string_view sql) {
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
+  if (session.catalog_owner != services.schema_registry) {
+    session.internal_ddl = true;
+    for (const auto& [name, ignored] : session.declared) {
+      std::string drop = "DROP TABLE IF EXISTS main.\"" + name + "\"";
+      sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
+    }
+    session.internal_ddl = false;
+    session.declared.clear();
+    session.catalog_owner = services.schema_registry;
+  }
+  auto snapshot = services.schema_registry->snapshot();
+  const std::string& default_ns = session.ctx->default_namespace;
+  auto is_name = [](const Token& token) {
+    return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
+  };
+  auto name_of = [](const Token& token) {
+    return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
+  };
+  std::string out;
+  size_t copied = 0;
+  auto use = [&](const TableDef* def, size_t begin, size_t end) {
+    out.append(sql.substr(copied, begin - copied));
+    std::string qualified = def->qualified_name();
+    out += "\"" + qualified + "\"";
+    copied = end;
+    session.tables[qualified] = def->schema;
+  };
+  for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
+    const Token& token = tokens[idx];
+    if (!is_name(token) || (idx > 0 && tokens[idx - 1].is_symbol("."))) continue;
+    if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && is_name(tokens[idx + 2])) {
+      std::string ns = name_of(token);
+      if (ns == "system") {
+        idx += 2;
+        continue;
+      }
+      const TableDef* def = snapshot->find_table(ns, name_of(tokens[idx + 2]));
+      if (def != nullptr && def->schema) {
+        use(def, token.offset, tokens[idx + 2].offset + tokens[idx + 2].length);
+        idx += 2;
+        continue;
+      }
+    }
+    if (default_ns.empty()) continue;
+    const TableDef* def = snapshot->find_table(default_ns, name_of(token));
+    if (def != nullptr && def->schema) use(def, token.offset, token.offset + token.length);
+  }
+  out.append(sql.substr(copied));
+  // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
+  auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
+  size_t pos = 0;
+  if (tok(pos).is_keyword("insert") || tok(pos).is_keyword("replace")) {
+    ++pos;
+    if (tok(pos).is_keyword("or")) pos += 2;
+    if (tok(pos).is_keyword("into")) ++pos;
+    if (is_name(tok(pos))) ++pos;
+    if (tok(pos).is_symbol(".") && is_name(tok(pos + 1))) pos += 2;
+    if (tok(pos).is_keyword("as") && is_name(tok(pos + 1))) pos += 2;
+    if (tok(pos).is_symbol("(") && !tok(pos + 1).is_keyword("select") && !tok(pos + 1).is_keyword("with")) {
+      std::vector<std::string> columns;
+      for (++pos; pos < tokens.size() && !tok(pos).is_symbol(")"); ++pos) {
+        if (is_name(tok(pos))) columns.push_back(name_of(tok(pos)));
+      }
+      session.insert_columns = std::move(columns);
+    } else if (tok(pos).is_keyword("default") && tok(pos + 1).is_keyword("values")) {
+      session.insert_columns = std::vector<std::string>();
+    }
+  }
+  for (const auto& [qualified, schema] : session.tables) {
+    KALAM_RETURN_IF_ERROR(ensure_declared(session, qualified, *schema));
+  }
+  return out;
+}
+
+std::string_view dml_action(const DmlCounts& counts) {
+  if (counts.updated > 0) return "UPDATE";
+  if (counts.deleted > 0) return "DELETE";
+  return "INSERT";
+}
+
+}  // namespace
+
 Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sql) {
+  KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, execute(ctx, sql, false));
+  return std::move(outcome.rows);
+}
+
+Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes) {
   sqlite3* db = nullptr;
   KALAM_ASSIGN_OR_RETURN(db, thread_connection());
-  t_state.ctx = &ctx;
-  t_state.services = &services_;
-  t_state.failure = Status::ok();
+  EngineSession& session = engine_session();
+  session.begin_statement(ctx, services_);
+  session.allow_writes = allow_writes;
   struct Reset {
     ~Reset() {
-      t_state.ctx = nullptr;
-      t_state.services = nullptr;
-      t_state.failure = Status::ok();
+      engine_session().end_statement();
+      engine_session().allow_writes = false;
     }
   } reset;
 
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, sql));
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), 0, &raw, &tail);
+  int rc = sqlite3_prepare_v3(db, resolved.data(), static_cast<int>(resolved.size()), 0, &raw, &tail);
   std::unique_ptr<sqlite3_stmt, StatementDeleter> stmt(raw);
   if (rc != SQLITE_OK) return engine_error(db, rc, true, ctx);
   if (!stmt) return Status(ErrorCode::kEmptySql, "empty statement");
-  if (!sqlite3_stmt_readonly(stmt.get())) {
-    return Status(ErrorCode::kInvalidArgument, "only read-only queries are supported by SELECT")
+  if (!allow_writes && !sqlite3_stmt_readonly(stmt.get())) {
+    return Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
         .with_detail("argument", std::string("sql"));
   }
   KALAM_RETURN_IF_ERROR(bind_params(stmt.get(), ctx.params));
@@ -396,7 +560,29 @@ Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sq
     result.rows.push_back(std::move(row));
   }
   if (rc != SQLITE_DONE) return engine_error(db, rc, false, ctx);
-  return result;
+  KALAM_RETURN_IF_ERROR(ctx.check_deadline(allow_writes ? "DML" : "SELECT"));
+
+  EngineOutcome outcome;
+  outcome.inserted = session.counts.inserted;
+  outcome.updated = session.counts.updated;
+  outcome.deleted = session.counts.deleted;
+  if (!session.pending.rows.empty()) {
+    // One atomic batch: every row of the statement plus its audit row.
+    WriteBatch batch;
+    for (const auto& [key, value] : session.pending.rows) {
+      if (value) {
+        batch.put(ColumnFamily::kRows, key, *value);
+      } else {
+        batch.del(ColumnFamily::kRows, key);
+      }
+    }
+    uint64_t affected = session.counts.inserted + session.counts.updated + session.counts.deleted;
+    log_dml_operation(batch, ctx, services_, dml_action(session.counts), "table:" + session.written_table,
+                      affected);
+    KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+  }
+  outcome.rows = std::move(result);
+  return outcome;
 }
 
 }  // namespace kalam

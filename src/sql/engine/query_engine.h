@@ -13,6 +13,11 @@
 
 namespace kalam {
 
+struct EngineOutcome {
+  RowsResult rows;  // result rows (empty for DML)
+  uint64_t inserted = 0, updated = 0, deleted = 0;
+};
+
 class QueryEngine {
  public:
   explicit QueryEngine(ExecutorServices& services) : services_(services) {}
@@ -23,6 +28,12 @@ class QueryEngine {
   // INVALID_ARGUMENT (a refused operation or a runtime error),
   // TIMEOUT_HANDLER_EXECUTION (deadline reached). Thread-safe.
   Result<RowsResult> query(ExecutionContext& ctx, std::string_view sql);
+
+  // Runs one INSERT/UPDATE/DELETE (allow_writes) or query: the statement's writes are
+  // collected and committed at its end in one atomic batch with the DML audit row, or
+  // discarded on any error (including the deadline). Errors as for query(), plus
+  // TYPE_MISMATCH, NOT_NULL_VIOLATION, PRIMARY_KEY_VIOLATION.
+  Result<EngineOutcome> execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes);
 
  private:
   ExecutorServices& services_;

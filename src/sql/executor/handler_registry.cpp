@@ -2,6 +2,9 @@
 #include "sql/executor/handler_registry.h"
 
 #include "sql/executor/handlers/common/not_implemented_handler.h"
+#include "sql/executor/handlers/dml/delete_handler.h"
+#include "sql/executor/handlers/dml/insert_handler.h"
+#include "sql/executor/handlers/dml/update_handler.h"
 #include "sql/executor/handlers/namespace/alter_namespace_handler.h"
 #include "sql/executor/handlers/namespace/create_namespace_handler.h"
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
@@ -13,6 +16,10 @@
 #include "sql/executor/handlers/storage/create_storage_handler.h"
 #include "sql/executor/handlers/storage/drop_storage_handler.h"
 #include "sql/executor/handlers/storage/show_storages_handler.h"
+#include "sql/executor/handlers/table/create_table_handler.h"
+#include "sql/executor/handlers/table/describe_table_handler.h"
+#include "sql/executor/handlers/table/drop_table_handler.h"
+#include "sql/executor/handlers/table/show_tables_handler.h"
 #include "sql/executor/handlers/user/alter_user_handler.h"
 #include "sql/executor/handlers/user/create_user_handler.h"
 #include "sql/executor/handlers/user/drop_user_handler.h"
@@ -44,6 +51,15 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   using K = StatementKind;
   // Queries
   registry.add(K::kSelect, std::make_unique<SelectHandler>(services));
+  // DML
+  registry.add(K::kInsert, std::make_unique<InsertHandler>(services));
+  registry.add(K::kUpdate, std::make_unique<UpdateHandler>(services));
+  registry.add(K::kDelete, std::make_unique<DeleteHandler>(services));
+  // Tables
+  registry.add(K::kCreateTable, std::make_unique<CreateTableHandler>(services));
+  registry.add(K::kDropTable, std::make_unique<DropTableHandler>(services));
+  registry.add(K::kShowTables, std::make_unique<ShowTablesHandler>(services));
+  registry.add(K::kDescribeTable, std::make_unique<DescribeTableHandler>(services));
   // Namespaces
   registry.add(K::kCreateNamespace, std::make_unique<CreateNamespaceHandler>(services));
   registry.add(K::kAlterNamespace, std::make_unique<AlterNamespaceHandler>(services));
@@ -61,31 +77,13 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kAlterUser, std::make_unique<AlterUserHandler>(services));
   registry.add(K::kDropUser, std::make_unique<DropUserHandler>(services));
   registry.add(K::kShowUsers, std::make_unique<ShowUsersHandler>(services));
-  // Not built yet (tables/engine, flush and jobs, live queries, transactions): each
+  // Not built yet (ALTER TABLE, stats, indexes, flush and jobs, live queries,
+  // transactions, EXECUTE AS, EXPLAIN): each
   // answers NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind : {K::kInsert,
-                 K::kUpdate,
-                 K::kDelete,
-                 K::kExecuteAsUser,
-                 K::kExplain,
-                 K::kCreateTable,
-                 K::kAlterTable,
-                 K::kDropTable,
-                 K::kShowTables,
-                 K::kDescribeTable,
-                 K::kShowStats,
-                 K::kCreateIndex,
-                 K::kDropIndex,
-                 K::kFlushTable,
-                 K::kFlushAll,
-                 K::kKillJob,
-                 K::kShowJobs,
-                 K::kSubscribe,
-                 K::kKillLiveQuery,
-                 K::kShowLiveQueries,
-                 K::kBeginTransaction,
-                 K::kCommitTransaction,
-                 K::kRollbackTransaction}) {
+  for (K kind :
+       {K::kExecuteAsUser, K::kExplain, K::kAlterTable, K::kShowStats, K::kCreateIndex, K::kDropIndex,
+        K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery,
+        K::kShowLiveQueries, K::kBeginTransaction, K::kCommitTransaction, K::kRollbackTransaction}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

@@ -42,6 +42,7 @@ class Parser {
     return token;
   }
   bool at_end() const { return peek().kind == TokenKind::kEnd; }
+  size_t position() const { return pos_; }
 
   bool accept_keyword(std::string_view keyword) {
     if (peek().is_keyword(keyword)) {
@@ -405,8 +406,278 @@ Result<StatementBody> parse_drop_user(Parser& parser) {
   return StatementBody(std::move(stmt));
 }
 
+// ---- tables -----------------------------------------------------------------
+
 bool is_table_kind_word(const Token& token) {
   return token.is_keyword("user") || token.is_keyword("shared") || token.is_keyword("stream");
+}
+
+size_t position_of(const Parser& parser, const std::vector<Token>&) { return parser.position(); }
+
+// `name` or `ns.name`.
+Result<TableRef> parse_table_ref(Parser& parser) {
+  TableRef ref;
+  KALAM_ASSIGN_OR_RETURN(ref.table_name, parser.parse_identifier("table"));
+  if (parser.accept_symbol(".")) {
+    ref.namespace_id = std::move(ref.table_name);
+    KALAM_ASSIGN_OR_RETURN(ref.table_name, parser.parse_identifier("table"));
+  }
+  return ref;
+}
+
+// Compact SQL text of tokens [begin, end): used for DEFAULT expressions.
+std::string tokens_to_sql(const std::vector<Token>& tokens, size_t begin, size_t end) {
+  std::string out;
+  bool previous_word = false;
+  for (size_t idx = begin; idx < end; ++idx) {
+    const Token& token = tokens[idx];
+    bool word = token.kind != TokenKind::kSymbol;
+    if (word && previous_word) out += ' ';
+    switch (token.kind) {
+      case TokenKind::kString: {
+        out += '\'';
+        for (char ch : token.text) out += ch == '\'' ? std::string("''") : std::string(1, ch);
+        out += '\'';
+        break;
+      }
+      case TokenKind::kQuotedIdentifier:
+        out += '"' + token.text + '"';
+        break;
+      case TokenKind::kIdentifier:
+        out += to_upper(token.text);
+        break;
+      default:
+        out += token.text;
+    }
+    previous_word = word;
+  }
+  return out;
+}
+
+bool is_column_constraint_start(const Token& token) {
+  for (const char* keyword : {"not", "null", "primary", "unique", "default", "auto_increment",
+                              "autoincrement", "generated", "references", "check", "constraint", "collate"}) {
+    if (token.is_keyword(keyword)) return true;
+  }
+  return token.is_symbol(",") || token.is_symbol(")") || token.kind == TokenKind::kEnd;
+}
+
+Result<int32_t> parse_small_int(Parser& parser, std::string_view what) {
+  const Token& token = parser.peek();
+  int32_t value = 0;
+  if (token.kind == TokenKind::kNumber) {
+    auto [ptr, ec] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), value);
+    if (ec == std::errc() && ptr == token.text.data() + token.text.size() && value >= 0) {
+      parser.next();
+      return value;
+    }
+  }
+  return syntax_error(token, std::string(what));
+}
+
+Result<ColumnSpec> parse_column_spec(Parser& parser, const std::vector<Token>& tokens, size_t& position) {
+  ColumnSpec column;
+  KALAM_ASSIGN_OR_RETURN(column.name, parser.parse_identifier("column"));
+  // Type: one or two words (DOUBLE PRECISION), optional (n) or (p, s). Omitted → empty.
+  if (parser.peek().kind == TokenKind::kIdentifier && !is_column_constraint_start(parser.peek())) {
+    column.type_name = to_upper(parser.next().text);
+    if (column.type_name == "DOUBLE" && parser.peek().is_keyword("precision")) {
+      parser.next();
+    }
+    if (column.type_name == "SERIAL" || column.type_name == "BIGSERIAL") {
+      column.type_name = "BIGINT";
+      column.auto_increment = true;
+    }
+    if (parser.accept_symbol("(")) {
+      KALAM_ASSIGN_OR_RETURN(int32_t first, parse_small_int(parser, "a length or precision"));
+      if (parser.accept_symbol(",")) {
+        column.precision = first;
+        KALAM_ASSIGN_OR_RETURN(column.scale, parse_small_int(parser, "a scale"));
+      } else if (column.type_name == "DECIMAL" || column.type_name == "NUMERIC") {
+        column.precision = first;
+      } else {
+        column.length = first;
+      }
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+    }
+  }
+  while (!parser.peek().is_symbol(",") && !parser.peek().is_symbol(")") && !parser.at_end()) {
+    if (parser.accept_keywords({"not", "null"})) {
+      column.not_null = true;
+    } else if (parser.accept_keyword("null")) {
+      column.not_null = false;
+    } else if (parser.accept_keywords({"primary", "key"})) {
+      column.primary_key = true;
+      parser.accept_keyword("asc");
+      parser.accept_keyword("desc");
+      if (parser.accept_keyword("autoincrement")) column.auto_increment = true;
+    } else if (parser.accept_keyword("unique")) {
+      column.unique = true;
+    } else if (parser.accept_keyword("auto_increment") || parser.accept_keyword("autoincrement")) {
+      column.auto_increment = true;
+    } else if (parser.accept_keyword("generated")) {
+      // GENERATED [ALWAYS | BY DEFAULT] AS IDENTITY
+      if (!parser.accept_keyword("always")) parser.accept_keywords({"by", "default"});
+      KALAM_RETURN_IF_ERROR(parser.expect_keyword("as"));
+      KALAM_RETURN_IF_ERROR(parser.expect_keyword("identity"));
+      column.auto_increment = true;
+    } else if (parser.accept_keyword("default")) {
+      size_t begin = position_of(parser, tokens);
+      int depth = 0;
+      while (!parser.at_end()) {
+        const Token& token = parser.peek();
+        if (depth == 0 && is_column_constraint_start(token) &&
+            !(token.is_keyword("null") && begin == position_of(parser, tokens))) {
+          break;
+        }
+        if (token.is_symbol("(")) ++depth;
+        if (token.is_symbol(")")) {
+          if (depth == 0) break;
+          --depth;
+        }
+        parser.next();
+      }
+      size_t end = position_of(parser, tokens);
+      if (end == begin) return syntax_error(parser.peek(), "a DEFAULT expression");
+      column.default_sql = tokens_to_sql(tokens, begin, end);
+    } else {
+      return syntax_error(parser.peek(), "NOT NULL, NULL, DEFAULT, PRIMARY KEY, UNIQUE or AUTO_INCREMENT");
+    }
+  }
+  (void)position;
+  return column;
+}
+
+// Converts trailing clauses (STORAGE x, FLUSH ROWS n, FLUSH INTERVAL ns, TTL n,
+// ACCESS LEVEL x) and WITH (k = v, …) into options.
+Status parse_table_options(Parser& parser, CreateTableStmt& stmt) {
+  std::string flush_rows;
+  std::string flush_interval;
+  auto add = [&](std::string key, Value value) -> Status {
+    for (const auto& [existing, ignored] : stmt.options) {
+      if (existing == key) {
+        return Status(ErrorCode::kInvalidArgument, "table option " + to_upper(key) + " given twice")
+            .with_detail("argument", key);
+      }
+    }
+    stmt.options.emplace_back(std::move(key), std::move(value));
+    return Status::ok();
+  };
+  while (!parser.at_end()) {
+    if (parser.accept_keyword("with")) {
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+      do {
+        std::string key;
+        KALAM_ASSIGN_OR_RETURN(key, parser.parse_identifier("option"));
+        KALAM_RETURN_IF_ERROR(parser.expect_symbol("="));
+        Value value;
+        KALAM_ASSIGN_OR_RETURN(value, parser.parse_literal());
+        KALAM_RETURN_IF_ERROR(add(std::move(key), std::move(value)));
+      } while (parser.accept_symbol(","));
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+    } else if (parser.accept_keyword("storage")) {
+      const Token& name = parser.peek();
+      if (name.kind != TokenKind::kIdentifier && name.kind != TokenKind::kString) {
+        return syntax_error(name, "a storage id");
+      }
+      parser.next();
+      KALAM_RETURN_IF_ERROR(add("storage_id", Value(to_lower(name.text))));
+    } else if (parser.accept_keyword("flush")) {
+      if (parser.accept_keyword("rows") || parser.accept_keyword("row_threshold")) {
+        KALAM_ASSIGN_OR_RETURN(int32_t rows, parse_small_int(parser, "a row count"));
+        flush_rows = "rows:" + std::to_string(rows);
+      } else if (parser.accept_keyword("interval")) {
+        KALAM_ASSIGN_OR_RETURN(int32_t seconds, parse_small_int(parser, "an interval in seconds"));
+        parser.accept_keyword("s");
+        flush_interval = "interval:" + std::to_string(seconds);
+      } else {
+        return syntax_error(parser.peek(), "ROWS, ROW_THRESHOLD or INTERVAL");
+      }
+    } else if (parser.accept_keyword("ttl")) {
+      KALAM_ASSIGN_OR_RETURN(int32_t seconds, parse_small_int(parser, "a TTL in seconds"));
+      parser.accept_keyword("s");
+      KALAM_RETURN_IF_ERROR(add("ttl_seconds", Value(static_cast<int64_t>(seconds))));
+    } else if (parser.accept_keywords({"access", "level"})) {
+      const Token& level = parser.peek();
+      if (level.kind != TokenKind::kIdentifier && level.kind != TokenKind::kString) {
+        return syntax_error(level, "PUBLIC, PRIVATE or RESTRICTED");
+      }
+      parser.next();
+      KALAM_RETURN_IF_ERROR(add("access_level", Value(to_upper(level.text))));
+    } else {
+      return syntax_error(parser.peek(), "WITH (…), STORAGE, FLUSH, TTL, ACCESS LEVEL or end of statement");
+    }
+  }
+  if (!flush_rows.empty() || !flush_interval.empty()) {
+    std::string policy = flush_rows;
+    if (!flush_interval.empty()) policy += (policy.empty() ? "" : ",") + flush_interval;
+    KALAM_RETURN_IF_ERROR(add("flush_policy", Value(policy)));
+  }
+  return Status::ok();
+}
+
+Result<StatementBody> parse_create_table(Parser& parser, const std::vector<Token>& tokens) {
+  CreateTableStmt stmt;
+  parser.accept_keyword("create");
+  if (is_table_kind_word(parser.peek())) stmt.kind_keyword = to_upper(parser.next().text);
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("table"));
+  stmt.if_not_exists = parser.parse_if_not_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+  size_t position = 0;
+  do {
+    if (parser.accept_keywords({"primary", "key"})) {
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+      do {
+        std::string column;
+        KALAM_ASSIGN_OR_RETURN(column, parser.parse_identifier("column"));
+        stmt.primary_key.push_back(std::move(column));
+      } while (parser.accept_symbol(","));
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+    } else if (parser.peek().is_keyword("unique") && parser.peek(1).is_symbol("(")) {
+      return Status(ErrorCode::kNotImplemented, "table-level UNIQUE constraints are not implemented yet")
+          .with_detail("feature", std::string("UNIQUE constraint"));
+    } else {
+      ColumnSpec column;
+      KALAM_ASSIGN_OR_RETURN(column, parse_column_spec(parser, tokens, position));
+      stmt.columns.push_back(std::move(column));
+    }
+  } while (parser.accept_symbol(","));
+  KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+  KALAM_RETURN_IF_ERROR(parse_table_options(parser, stmt));
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_drop_table(Parser& parser) {
+  DropTableStmt stmt;
+  parser.accept_keyword("drop");
+  if (is_table_kind_word(parser.peek())) stmt.kind_keyword = to_upper(parser.next().text);
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("table"));
+  stmt.if_exists = parser.parse_if_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_show_tables(Parser& parser) {
+  ShowTablesStmt stmt;
+  parser.accept_keywords({"show", "tables"});
+  if (parser.accept_keyword("in") || parser.accept_keyword("from")) {
+    parser.accept_keyword("namespace");
+    KALAM_ASSIGN_OR_RETURN(stmt.namespace_id, parser.parse_identifier("namespace"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_describe_table(Parser& parser) {
+  DescribeTableStmt stmt;
+  if (!parser.accept_keyword("describe")) parser.accept_keyword("desc");
+  parser.accept_keyword("table");
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  stmt.history = parser.accept_keyword("history");
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
 }
 
 }  // namespace
@@ -513,6 +784,11 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
     case StatementKind::kSelect:
       body = StatementBody(SelectStmt{std::string(text)});
       break;
+    case StatementKind::kInsert:
+    case StatementKind::kUpdate:
+    case StatementKind::kDelete:
+      body = StatementBody(DmlStmt{parsed.kind, std::string(text)});
+      break;
     case StatementKind::kCreateNamespace:
       parser.accept_keywords({"create", "namespace"});
       body = parse_create_namespace(parser);
@@ -578,6 +854,18 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       parser.accept_keywords({"show", "users"});
       if (auto status = parser.expect_end(); !status.is_ok()) return status;
       body = StatementBody(ShowUsersStmt{});
+      break;
+    case StatementKind::kCreateTable:
+      body = parse_create_table(parser, tokens);
+      break;
+    case StatementKind::kDropTable:
+      body = parse_drop_table(parser);
+      break;
+    case StatementKind::kShowTables:
+      body = parse_show_tables(parser);
+      break;
+    case StatementKind::kDescribeTable:
+      body = parse_describe_table(parser);
       break;
     default:
       break;  // engine statements and kinds parsed by later layers travel as text

@@ -26,6 +26,12 @@ struct SelectStmt {
   std::string sql;
 };
 
+// INSERT, UPDATE or DELETE executed by the SQL engine.
+struct DmlStmt {
+  StatementKind kind;
+  std::string sql;
+};
+
 struct CreateNamespaceStmt {
   std::string name;
   bool if_not_exists = false;
@@ -104,10 +110,58 @@ struct DropUserStmt {
 
 struct ShowUsersStmt {};
 
-using StatementBody = std::variant<RawSqlStatement, SelectStmt, CreateNamespaceStmt, AlterNamespaceStmt,
-                                   DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt,
-                                   AlterStorageStmt, DropStorageStmt, ShowStoragesStmt, CheckStorageStmt,
-                                   CreateUserStmt, AlterUserStmt, DropUserStmt, ShowUsersStmt>;
+// A possibly qualified table name; empty namespace_id = the request's default namespace.
+struct TableRef {
+  std::string namespace_id;
+  std::string table_name;
+};
+
+// One column of CREATE TABLE as written.
+struct ColumnSpec {
+  std::string name;
+  std::string type_name;  // upper-case, without length; empty when the type was omitted
+  int32_t length = 0;     // VARCHAR(n) / CHAR(n)
+  int32_t precision = 0;  // DECIMAL(p[,s])
+  int32_t scale = 0;
+  std::optional<bool> not_null;
+  std::optional<std::string> default_sql;  // the DEFAULT expression's text
+  bool primary_key = false;
+  bool unique = false;
+  bool auto_increment = false;  // AUTO_INCREMENT, SERIAL, BIGSERIAL, GENERATED … AS IDENTITY
+};
+
+struct CreateTableStmt {
+  std::optional<std::string> kind_keyword;  // USER | SHARED | STREAM written before TABLE
+  bool if_not_exists = false;
+  TableRef table;
+  std::vector<ColumnSpec> columns;
+  std::vector<std::string> primary_key;  // table-level PRIMARY KEY (…)
+  // WITH (…) options and trailing clauses, normalized to the WITH names (lower-case):
+  // type, storage_id, flush_policy, deleted_retention_hours, ttl_seconds, access_level.
+  std::vector<std::pair<std::string, Value>> options;
+};
+
+struct DropTableStmt {
+  std::optional<std::string> kind_keyword;
+  bool if_exists = false;
+  TableRef table;
+};
+
+struct ShowTablesStmt {
+  std::string namespace_id;  // empty = every namespace the caller can see
+};
+
+struct DescribeTableStmt {
+  TableRef table;
+  bool history = false;
+};
+
+using StatementBody =
+    std::variant<RawSqlStatement, SelectStmt, DmlStmt, CreateNamespaceStmt, AlterNamespaceStmt,
+                 DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
+                 DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
+                 DropUserStmt, ShowUsersStmt, CreateTableStmt, DropTableStmt, ShowTablesStmt,
+                 DescribeTableStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

@@ -26,6 +26,7 @@ struct Token {
   uint32_t line = 1;    // 1-based, relative to the whole request text
   uint32_t column = 1;  // 1-based
   size_t offset = 0;    // byte offset in the statement text
+  size_t length = 0;    // bytes of the token in the source (quotes included)
 
   // True for an identifier (not quoted) equal to `keyword` case-insensitively.
   bool is_keyword(std::string_view keyword) const;

@@ -75,6 +75,7 @@ class Tokenizer {
           return syntax_error(bad, "a valid token");
         }
       }
+      token.length = pos_ - token.offset;
       tokens.push_back(std::move(token));
     }
     Token end;

@@ -21,6 +21,9 @@ TEST(ResultEncodingTest, ValuesFollowTheirColumnType) {
   EXPECT_EQ(encode(Value(int64_t{1}), DataType::kBoolean), "true");
   EXPECT_EQ(encode(Value(true), DataType::kBoolean), "true");
   EXPECT_EQ(encode(Value(1.5), DataType::kDouble), "1.5");
+  EXPECT_EQ(encode(Value(1.0), DataType::kAny), "1.0") << "a REAL stays recognizable as one";
+  EXPECT_EQ(encode(Value(-2.0), DataType::kDouble), "-2.0");
+  EXPECT_EQ(encode(Value(1e300), DataType::kDouble), "1e+300");
   EXPECT_EQ(encode(Value(std::nan("")), DataType::kDouble), "\"NaN\"");
   EXPECT_EQ(encode(Value(std::numeric_limits<double>::infinity()), DataType::kDouble), "\"Infinity\"");
   EXPECT_EQ(encode(Value(-std::numeric_limits<double>::infinity()), DataType::kFloat), "\"-Infinity\"");

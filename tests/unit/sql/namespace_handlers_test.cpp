@@ -154,9 +154,9 @@ TEST_F(ExecutorTest, EmptyAndOversizedBatches) {
 }
 
 TEST_F(ExecutorTest, NotYetBuiltStatementsAnswerNotImplemented) {
-  auto outcome = run("root", Role::kSystem, "SHOW TABLES");
+  auto outcome = run("root", Role::kSystem, "SHOW STATS FOR TABLE chat.messages");
   ASSERT_EQ(error_of(outcome), ErrorCode::kNotImplemented);
-  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "SHOW TABLES");
+  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "SHOW STATS");
 }
 
 // A handler that outlives the deadline: the executor must report TIMEOUT.

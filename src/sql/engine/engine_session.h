@@ -1,0 +1,92 @@
+// The per-thread state of the SQL engine: the SQLite connection, the virtual tables
+// declared in it, and the running statement's context and pending writes. Only the
+// engine's .cpp files include this header.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/table_schema.h"
+#include "common/status.h"
+#include "sql/executor/models/execution_context.h"
+#include "sql/executor/services.h"
+
+namespace kalam {
+
+// Writes of the running statement to the `rows` family, applied atomically at its end.
+struct PendingWrites {
+  std::map<std::string, std::optional<std::string>> rows;  // key → value (nullopt = delete)
+
+  // nullopt: not written by this statement; else the value (or a delete).
+  const std::optional<std::string>* find(const std::string& key) const {
+    auto it = rows.find(key);
+    return it == rows.end() ? nullptr : &it->second;
+  }
+};
+
+struct DmlCounts {
+  uint64_t inserted = 0;
+  uint64_t updated = 0;
+  uint64_t deleted = 0;
+};
+
+struct EngineSession {
+  sqlite3* db = nullptr;
+  const void* catalog_owner = nullptr;  // services the declared tables belong to
+  // "ns.table" → (table id, schema version) of the declared virtual table.
+  std::map<std::string, std::pair<uint64_t, int32_t>> declared;
+
+  // Set for the duration of one statement:
+  ExecutionContext* ctx = nullptr;
+  ExecutorServices* services = nullptr;
+  Status failure;  // explains an SQLite error raised by a callback
+  std::map<std::string, std::shared_ptr<const TableSchema>> tables;  // "ns.table" → schema
+  PendingWrites pending;
+  std::vector<std::string> rowid_keys;  // rowid → row key, for UPDATE/DELETE
+  DmlCounts counts;
+  std::string written_table;  // "ns.table" of the statement's writes (for the audit row)
+  bool internal_ddl = false;
+  bool allow_writes = false;  // INSERT/UPDATE/DELETE statements only
+  // INSERT with a column list: the columns given (others receive their DEFAULT).
+  // nullopt: every column is given (INSERT … VALUES without a list).
+  std::optional<std::vector<std::string>>
+      insert_columns;  // declaring/dropping virtual tables: the authorizer allows it
+
+  void begin_statement(ExecutionContext& context, ExecutorServices& services_in) {
+    ctx = &context;
+    services = &services_in;
+    failure = Status::ok();
+    tables.clear();
+    pending.rows.clear();
+    rowid_keys.clear();
+    counts = DmlCounts{};
+    written_table.clear();
+    insert_columns.reset();
+  }
+  void end_statement() {
+    ctx = nullptr;
+    services = nullptr;
+    failure = Status::ok();
+    tables.clear();
+    pending.rows.clear();
+    rowid_keys.clear();
+  }
+};
+
+// This thread's session (its connection is opened lazily by the query engine).
+EngineSession& engine_session();
+
+// Registers the `kalam_table` module on `db`.
+int register_table_module(sqlite3* db);
+
+// The row-key prefix of one table scope: [table_id][scope] (scope = user id for
+// USER/STREAM tables, empty for SHARED tables).
+std::string row_scope_prefix(uint64_t table_id, std::string_view scope);
+
+}  // namespace kalam

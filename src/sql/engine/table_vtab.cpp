@@ -1,0 +1,533 @@
+// The `kalam_table` virtual-table module: USER/SHARED/STREAM table rows in the
+// `rows` column family, scoped to the effective user (USER/STREAM) or global
+// (SHARED), with hidden `_seq`/`_deleted` columns, primary-key point lookups,
+// tombstone deletes and strictly typed writes collected in the statement's
+// PendingWrites (committed atomically by the query engine).
+#include <algorithm>
+#include <cstring>
+
+#include "catalog/value_coercion.h"
+#include "common/ids.h"
+#include "sql/engine/engine_session.h"
+#include "storage/key_encoding.h"
+#include "storage/row_codec.h"
+#include "storage/storage_engine.h"
+
+namespace kalam {
+
+std::string row_scope_prefix(uint64_t table_id, std::string_view scope) {
+  KeyEncoder encoder;
+  encoder.append_u64(table_id);
+  encoder.append_string(scope);
+  return encoder.release();
+}
+
+namespace {
+
+constexpr int kIdxPrimaryKey = 1;
+constexpr int kIdxIncludeDeleted = 2;
+
+struct TableVtab {
+  sqlite3_vtab base{};
+  std::string qualified_name;
+};
+
+struct CursorRow {
+  std::string key;
+  StoredRow row;
+};
+
+struct TableCursor {
+  sqlite3_vtab_cursor base{};
+  std::shared_ptr<const TableSchema> schema;
+  std::vector<CursorRow> rows;
+  size_t position = 0;
+};
+
+std::shared_ptr<const TableSchema> schema_of(const TableVtab* vtab) {
+  EngineSession& session = engine_session();
+  auto it = session.tables.find(vtab->qualified_name);
+  return it == session.tables.end() ? nullptr : it->second;
+}
+
+int fail(sqlite3_vtab* vtab, Status status, int code = SQLITE_ERROR) {
+  EngineSession& session = engine_session();
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("%s", status.message().c_str());
+  session.failure = std::move(status);
+  return code;
+}
+
+std::string scope_of(const TableSchema& schema, const ExecutionContext& ctx) {
+  if (schema.table_type == TableType::kShared) return std::string();
+  return ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
+}
+
+void append_key_value(KeyEncoder& encoder, const Value& value) {
+  if (is_null(value)) {
+    encoder.append_null();
+  } else if (const auto* boolean = std::get_if<bool>(&value)) {
+    encoder.append_bool(*boolean);
+  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+    encoder.append_int64(*integer);
+  } else if (const auto* real = std::get_if<double>(&value)) {
+    encoder.append_double(*real);
+  } else {
+    encoder.append_string(std::get<std::string>(value));
+  }
+}
+
+std::string value_text(const Value& value) {
+  if (is_null(value)) return "NULL";
+  if (const auto* boolean = std::get_if<bool>(&value)) return *boolean ? "true" : "false";
+  if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
+  if (const auto* real = std::get_if<double>(&value)) return format_double(*real);
+  return std::get<std::string>(value);
+}
+
+Value from_sqlite(sqlite3_value* value) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_INTEGER:
+      return Value(static_cast<int64_t>(sqlite3_value_int64(value)));
+    case SQLITE_FLOAT:
+      return Value(sqlite3_value_double(value));
+    case SQLITE_TEXT:
+    case SQLITE_BLOB: {
+      const auto* data = static_cast<const char*>(sqlite3_value_blob(value));
+      int size = sqlite3_value_bytes(value);
+      return Value(std::string(data == nullptr ? "" : data, static_cast<size_t>(size)));
+    }
+    default:
+      return Value();
+  }
+}
+
+// SQLite passes NULL for columns an INSERT omits; the engine records the INSERT's
+// column list so that those columns receive their DEFAULT instead.
+bool omitted_by_insert(const ColumnDef& column) {
+  const auto& given = engine_session().insert_columns;
+  return given && std::find(given->begin(), given->end(), column.name) == given->end();
+}
+
+void result_value(sqlite3_context* context, const Value& value) {
+  if (is_null(value)) {
+    sqlite3_result_null(context);
+  } else if (const auto* boolean = std::get_if<bool>(&value)) {
+    sqlite3_result_int64(context, *boolean ? 1 : 0);
+  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+    sqlite3_result_int64(context, *integer);
+  } else if (const auto* real = std::get_if<double>(&value)) {
+    sqlite3_result_double(context, *real);
+  } else {
+    const auto& text = std::get<std::string>(value);
+    sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+}
+
+// The current stored row under `key`: the statement's own write if any, else RocksDB.
+Result<std::optional<std::string>> load_row(const std::string& key) {
+  EngineSession& session = engine_session();
+  if (const auto* pending = session.pending.find(key)) return *pending;
+  return session.services->storage->get(ColumnFamily::kRows, key);
+}
+
+bool expired(const TableSchema& schema, const StoredRow& row, int64_t now_us) {
+  if (schema.table_type != TableType::kStream || schema.options.ttl_seconds <= 0) return false;
+  int64_t written_ms = snowflake_unix_ms(row.seq);
+  return written_ms * 1000 + schema.options.ttl_seconds * 1000000 <= now_us;
+}
+
+const Value* find_cell(const StoredRow& row, uint32_t column_id) {
+  for (const auto& [id, value] : row.cells) {
+    if (id == column_id) return &value;
+  }
+  return nullptr;
+}
+
+// ---- module callbacks -------------------------------------------------------
+
+int table_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** error) {
+  if (argc < 3) return SQLITE_ERROR;
+  auto vtab = std::make_unique<TableVtab>();
+  vtab->qualified_name = argv[2];
+  auto schema = schema_of(vtab.get());
+  if (!schema) {
+    *error = sqlite3_mprintf("unknown table %s", argv[2]);
+    return SQLITE_ERROR;
+  }
+  std::string ddl = "CREATE TABLE x(";
+  for (const ColumnDef& column : schema->current().columns) {
+    ddl += "\"" + column.name + "\" " + std::string(data_type_name(column.type));
+    ddl += ", ";
+  }
+  ddl += "\"_seq\" BIGINT HIDDEN, \"_deleted\" BOOLEAN HIDDEN)";
+  int rc = sqlite3_declare_vtab(db, ddl.c_str());
+  if (rc != SQLITE_OK) return rc;
+  sqlite3_vtab_config(db, SQLITE_VTAB_CONSTRAINT_SUPPORT, 1);
+  *out = &vtab.release()->base;
+  return SQLITE_OK;
+}
+
+int table_disconnect(sqlite3_vtab* vtab) {
+  delete reinterpret_cast<TableVtab*>(vtab);
+  return SQLITE_OK;
+}
+
+int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
+  auto schema = schema_of(reinterpret_cast<TableVtab*>(base));
+  if (!schema) return SQLITE_ERROR;
+  int column_count = static_cast<int>(schema->current().columns.size());
+  int deleted_column = column_count + 1;
+  int idx_num = 0;
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    if (info->aConstraint[idx].iColumn == deleted_column) idx_num |= kIdxIncludeDeleted;
+  }
+  std::vector<const ColumnDef*> pk = schema->primary_key();
+  std::vector<int> pk_constraint(pk.size(), -1);
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    const auto& constraint = info->aConstraint[idx];
+    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
+      int column_index = -1;
+      for (int col = 0; col < column_count; ++col) {
+        if (&schema->current().columns[static_cast<size_t>(col)] == pk[pk_idx]) column_index = col;
+      }
+      if (constraint.iColumn == column_index && pk_constraint[pk_idx] < 0) pk_constraint[pk_idx] = idx;
+    }
+  }
+  bool full_key = !pk.empty();
+  for (int constraint : pk_constraint) full_key = full_key && constraint >= 0;
+  if (full_key) {
+    idx_num |= kIdxPrimaryKey;
+    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
+      info->aConstraintUsage[pk_constraint[pk_idx]].argvIndex = static_cast<int>(pk_idx + 1);
+    }
+    info->estimatedCost = 10.0;
+    info->estimatedRows = 1;
+    info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+  } else {
+    info->estimatedCost = 100000.0;
+    info->estimatedRows = 10000;
+  }
+  info->idxNum = idx_num;
+  return SQLITE_OK;
+}
+
+int table_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  *out = &(new TableCursor())->base;
+  return SQLITE_OK;
+}
+
+int table_close(sqlite3_vtab_cursor* cursor) {
+  delete reinterpret_cast<TableCursor*>(cursor);
+  return SQLITE_OK;
+}
+
+int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  EngineSession& session = engine_session();
+  cursor->rows.clear();
+  cursor->position = 0;
+  cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
+  if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
+  const TableSchema& schema = *cursor->schema;
+  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+  bool include_deleted = (idx_num & kIdxIncludeDeleted) != 0;
+  int64_t now_us = session.ctx->timestamp_us;
+
+  std::vector<std::pair<std::string, std::string>> raw;
+  if ((idx_num & kIdxPrimaryKey) != 0) {
+    std::vector<const ColumnDef*> pk = schema.primary_key();
+    KeyEncoder encoder;
+    encoder.append_raw(prefix);
+    for (int arg = 0; arg < argc && static_cast<size_t>(arg) < pk.size(); ++arg) {
+      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[static_cast<size_t>(arg)]);
+      if (!coerced.is_ok() || is_null(*coerced)) return SQLITE_OK;  // cannot equal any stored key
+      append_key_value(encoder, *coerced);
+    }
+    std::string key = encoder.release();
+    auto value = load_row(key);
+    if (!value.is_ok()) return fail(base->pVtab, value.status());
+    if (*value) raw.emplace_back(std::move(key), std::move(**value));
+  } else {
+    std::map<std::string, std::string> merged;
+    Status scanned = session.services->storage->scan_prefix(
+        ColumnFamily::kRows, prefix, [&](std::string_view key, std::string_view value) {
+          merged.emplace(std::string(key), std::string(value));
+          return true;
+        });
+    if (!scanned.is_ok()) return fail(base->pVtab, scanned);
+    for (auto it = session.pending.rows.lower_bound(prefix);
+         it != session.pending.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (it->second) {
+        merged[it->first] = *it->second;
+      } else {
+        merged.erase(it->first);
+      }
+    }
+    raw.reserve(merged.size());
+    for (auto& [key, value] : merged) raw.emplace_back(key, std::move(value));
+  }
+  for (auto& [key, value] : raw) {
+    auto row = decode_row(value);
+    if (!row.is_ok()) return fail(base->pVtab, row.status());
+    if (row->deleted && !include_deleted) continue;
+    if (expired(schema, *row, now_us)) continue;
+    cursor->rows.push_back(CursorRow{std::move(key), std::move(row).value()});
+  }
+  return SQLITE_OK;
+}
+
+int table_next(sqlite3_vtab_cursor* base) {
+  reinterpret_cast<TableCursor*>(base)->position++;
+  return SQLITE_OK;
+}
+
+int table_eof(sqlite3_vtab_cursor* base) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  return cursor->position >= cursor->rows.size() ? 1 : 0;
+}
+
+// The value of `column` in a row written under any schema version: dropped columns
+// are gone (ids differ), added columns read as their default literal or NULL.
+Value column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column) {
+  if (const Value* cell = find_cell(row, column.column_id)) return to_sql_value(*cell, column);
+  const SchemaVersion* written = schema.version(row.schema_version);
+  bool existed = false;
+  if (written != nullptr) {
+    for (const ColumnDef& old : written->columns) existed = existed || old.column_id == column.column_id;
+  }
+  if (!existed && column.default_expr) {
+    auto spec = parse_default(*column.default_expr, column);
+    if (spec.is_ok() && spec->function == DefaultFunction::kNone) return to_sql_value(spec->literal, column);
+  }
+  return Value();
+}
+
+int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  const CursorRow& current = cursor->rows[cursor->position];
+  const auto& columns = cursor->schema->current().columns;
+  int column_count = static_cast<int>(columns.size());
+  if (column < column_count) {
+    result_value(context, column_value(*cursor->schema, current.row, columns[static_cast<size_t>(column)]));
+  } else if (column == column_count) {
+    sqlite3_result_int64(context, current.row.seq);
+  } else {
+    sqlite3_result_int64(context, current.row.deleted ? 1 : 0);
+  }
+  return SQLITE_OK;
+}
+
+int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  EngineSession& session = engine_session();
+  session.rowid_keys.push_back(cursor->rows[cursor->position].key);
+  *rowid = static_cast<sqlite3_int64>(session.rowid_keys.size() - 1);
+  return SQLITE_OK;
+}
+
+// ---- writes -------------------------------------------------------------------
+
+struct NewRow {
+  std::string key;
+  StoredRow row;
+};
+
+// Builds the typed row for INSERT/UPDATE from SQLite's column values.
+Result<NewRow> build_row(const TableSchema& schema, sqlite3_value** values, const std::string& prefix,
+                         int64_t seq, bool inserting) {
+  EngineSession& session = engine_session();
+  const ExecutionContext& ctx = *session.ctx;
+  NewRow out;
+  out.row.schema_version = schema.schema_version();
+  out.row.seq = seq;
+  const auto& columns = schema.current().columns;
+  std::vector<Value> stored(columns.size());
+  for (size_t idx = 0; idx < columns.size(); ++idx) {
+    const ColumnDef& column = columns[idx];
+    if (inserting && column.default_expr && omitted_by_insert(column) &&
+        sqlite3_value_type(values[idx]) == SQLITE_NULL) {
+      KALAM_ASSIGN_OR_RETURN(DefaultSpec spec, parse_default(column.default_expr.value_or("NULL"), column));
+      DefaultContext default_ctx;
+      default_ctx.now_us = ctx.timestamp_us;
+      default_ctx.user_id = ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
+      default_ctx.next_snowflake_id = [&session] { return session.services->ids->next(); };
+      KALAM_ASSIGN_OR_RETURN(stored[idx], evaluate_default(spec, column, default_ctx));
+    } else {
+      KALAM_ASSIGN_OR_RETURN(stored[idx], coerce_value(from_sqlite(values[idx]), column));
+    }
+    if (is_null(stored[idx]) && (!column.nullable || column.pk_position >= 0)) {
+      return Status(ErrorCode::kNotNullViolation, "column '" + column.name + "' cannot be NULL")
+          .with_detail("column_name", column.name);
+    }
+    out.row.cells.emplace_back(column.column_id, stored[idx]);
+  }
+  std::sort(out.row.cells.begin(), out.row.cells.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  KeyEncoder encoder;
+  encoder.append_raw(prefix);
+  if (schema.hidden_primary_key) {
+    encoder.append_int64(seq);
+  } else {
+    for (const ColumnDef* pk_column : schema.primary_key()) {
+      for (size_t idx = 0; idx < columns.size(); ++idx) {
+        if (columns[idx].column_id == pk_column->column_id) append_key_value(encoder, stored[idx]);
+      }
+    }
+  }
+  out.key = encoder.release();
+  return out;
+}
+
+std::string describe_key(const TableSchema& schema, const StoredRow& row) {
+  std::string text;
+  for (const ColumnDef* pk_column : schema.primary_key()) {
+    if (!text.empty()) text += ", ";
+    const Value* cell = find_cell(row, pk_column->column_id);
+    text += cell == nullptr ? "NULL" : value_text(*cell);
+  }
+  return text;
+}
+
+Result<bool> live_row_exists(const std::string& key) {
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
+  if (!value) return false;
+  KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
+  return !row.deleted;
+}
+
+int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int64*) {
+  auto* vtab = reinterpret_cast<TableVtab*>(base);
+  EngineSession& session = engine_session();
+  auto schema_ptr = schema_of(vtab);
+  if (!schema_ptr || session.ctx == nullptr) return SQLITE_MISUSE;
+  const TableSchema& schema = *schema_ptr;
+  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+  session.written_table = schema.qualified_name();
+
+  auto old_key_of = [&](sqlite3_value* rowid) -> const std::string* {
+    auto index = static_cast<size_t>(sqlite3_value_int64(rowid));
+    return index < session.rowid_keys.size() ? &session.rowid_keys[index] : nullptr;
+  };
+  auto tombstone = [&](const std::string& key) -> Status {
+    KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
+    if (!value) return Status::ok();
+    KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
+    row.deleted = true;
+    row.seq = session.services->ids->next();
+    session.pending.rows[key] = encode_row(row);
+    return Status::ok();
+  };
+
+  if (argc == 1) {  // DELETE
+    const std::string* key = old_key_of(argv[0]);
+    if (key == nullptr) return fail(base, Status(ErrorCode::kInternalError, "unknown row in DELETE"));
+    Status status = tombstone(*key);
+    if (!status.is_ok()) return fail(base, status);
+    session.counts.deleted++;
+    return SQLITE_OK;
+  }
+
+  sqlite3_value** values = argv + 2;
+  if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {  // INSERT
+    for (int hidden = 0; hidden < 2; ++hidden) {
+      if (sqlite3_value_type(values[schema.current().columns.size() + static_cast<size_t>(hidden)]) !=
+          SQLITE_NULL) {
+        return fail(base, Status(ErrorCode::kInvalidArgument, "_seq and _deleted are assigned by KalamDB")
+                              .with_detail("argument", std::string("_seq")));
+      }
+    }
+    auto row = build_row(schema, values, prefix, session.services->ids->next(), true);
+    if (!row.is_ok()) return fail(base, row.status(), SQLITE_CONSTRAINT);
+    auto exists = live_row_exists(row->key);
+    if (!exists.is_ok()) return fail(base, exists.status());
+    if (*exists) {
+      int mode = sqlite3_vtab_on_conflict(session.db);
+      if (mode == SQLITE_IGNORE) return SQLITE_OK;
+      if (mode != SQLITE_REPLACE) {
+        std::string key_text = describe_key(schema, row->row);
+        return fail(base,
+                    Status(ErrorCode::kPrimaryKeyViolation,
+                           "duplicate primary key (" + key_text + ") in " + schema.qualified_name())
+                        .with_detail("table", schema.qualified_name())
+                        .with_detail("key", key_text),
+                    SQLITE_CONSTRAINT);
+      }
+    }
+    session.pending.rows[row->key] = encode_row(row->row);
+    session.counts.inserted++;
+    return SQLITE_OK;
+  }
+
+  // UPDATE
+  if (schema.table_type == TableType::kStream) {
+    return fail(base,
+                Status(ErrorCode::kInvalidArgument, "STREAM tables are append-only: UPDATE is not allowed")
+                    .with_detail("argument", std::string("table")));
+  }
+  const std::string* old_key_ptr = old_key_of(argv[0]);
+  if (old_key_ptr == nullptr) return fail(base, Status(ErrorCode::kInternalError, "unknown row in UPDATE"));
+  std::string old_key = *old_key_ptr;
+  auto old_value = load_row(old_key);
+  if (!old_value.is_ok()) return fail(base, old_value.status());
+  if (!*old_value) return SQLITE_OK;
+  auto old_row = decode_row(**old_value);
+  if (!old_row.is_ok()) return fail(base, old_row.status());
+  auto row = build_row(schema, values, prefix, session.services->ids->next(), false);
+  if (!row.is_ok()) return fail(base, row.status(), SQLITE_CONSTRAINT);
+  if (schema.hidden_primary_key) row->key = old_key;  // the hidden key never changes
+  bool changed = row->key != old_key || old_row->schema_version != row->row.schema_version;
+  for (const auto& [column_id, value] : row->row.cells) {
+    const Value* before = find_cell(*old_row, column_id);
+    changed = changed || before == nullptr || *before != value;
+  }
+  if (!changed) return SQLITE_OK;  // setting a column to its current value changes nothing
+  if (row->key != old_key) {
+    auto exists = live_row_exists(row->key);
+    if (!exists.is_ok()) return fail(base, exists.status());
+    if (*exists) {
+      std::string key_text = describe_key(schema, row->row);
+      return fail(base,
+                  Status(ErrorCode::kPrimaryKeyViolation,
+                         "duplicate primary key (" + key_text + ") in " + schema.qualified_name())
+                      .with_detail("table", schema.qualified_name())
+                      .with_detail("key", key_text),
+                  SQLITE_CONSTRAINT);
+    }
+    Status status = tombstone(old_key);
+    if (!status.is_ok()) return fail(base, status);
+  }
+  session.pending.rows[row->key] = encode_row(row->row);
+  session.counts.updated++;
+  return SQLITE_OK;
+}
+
+sqlite3_module make_table_module() {
+  sqlite3_module module{};
+  module.iVersion = 1;
+  module.xCreate = table_connect;
+  module.xConnect = table_connect;
+  module.xBestIndex = table_best_index;
+  module.xDisconnect = table_disconnect;
+  module.xDestroy = table_disconnect;  // dropping the declaration never touches data
+  module.xOpen = table_open;
+  module.xClose = table_close;
+  module.xFilter = table_filter;
+  module.xNext = table_next;
+  module.xEof = table_eof;
+  module.xColumn = table_column;
+  module.xRowid = table_rowid;
+  module.xUpdate = table_update;
+  return module;
+}
+
+const sqlite3_module kTableModule = make_table_module();
+
+}  // namespace
+
+int register_table_module(sqlite3* db) {
+  return sqlite3_create_module_v2(db, "kalam_table", &kTableModule, nullptr, nullptr);
+}
+
+}  // namespace kalam

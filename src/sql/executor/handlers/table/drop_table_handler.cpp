@@ -1,0 +1,49 @@
+// DROP TABLE: the definition goes at once (the name is reusable immediately) and a
+// range delete of the table's rows is written in the same atomic batch; RocksDB
+// reclaims the space in the background. Table ids are never reused.
+#include "sql/executor/handlers/table/drop_table_handler.h"
+
+#include "catalog/table_schema.h"
+#include "sql/executor/handlers/table/table_rules.h"
+#include "sql/executor/helpers/audit.h"
+#include "storage/key_encoding.h"
+
+namespace kalam {
+
+Status DropTableHandler::check_authorization(const ExecutionContext& ctx, const DropTableStmt& stmt) const {
+  auto namespace_id = resolve_table_namespace(stmt.table, ctx);
+  if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
+  const TableDef* table =
+      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  if (table == nullptr) return Status::ok();
+  return check_may_change_table(ctx, *table, "DROP TABLE");
+}
+
+Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const DropTableStmt& stmt) {
+  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
+  CatalogChange change = services_.schema_registry->begin_change();
+  const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
+  std::string qualified = namespace_id + "." + stmt.table.table_name;
+  if (table == nullptr) {
+    if (stmt.if_exists) return ExecutionResult(SuccessResult{"Table '" + qualified + "' does not exist", 0});
+    return table_not_found(namespace_id, stmt.table.table_name);
+  }
+  if (stmt.kind_keyword && *stmt.kind_keyword != table->table_type) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "'" + qualified + "' is a " + table->table_type + " table, not " + *stmt.kind_keyword)
+        .with_detail("argument", std::string("type"));
+  }
+  KeyEncoder begin;
+  begin.append_u64(table->table_id);
+  KeyEncoder end;
+  end.append_u64(table->table_id + 1);
+  change.batch().del_range(ColumnFamily::kRows, begin.data(), end.data());
+  change.batch().del_range(ColumnFamily::kStreams, begin.data(), end.data());
+  change.remove_table(namespace_id, stmt.table.table_name);
+  log_ddl_operation(change.batch(), ctx, services_, "DROP_TABLE", "table:" + qualified);
+  KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP TABLE"));
+  KALAM_RETURN_IF_ERROR(change.commit());
+  return ExecutionResult(SuccessResult{"Table '" + qualified + "' dropped", 1});
+}
+
+}  // namespace kalam
