@@ -132,6 +132,7 @@ json::object encode_column(const ColumnDef& column) {
     obj["default"] = nullptr;
   }
   obj["pk_position"] = column.pk_position;
+  obj["unique"] = column.unique;
   return obj;
 }
 
@@ -242,6 +243,7 @@ void decode_column(const json::object& obj, const std::string& where, ColumnDef*
   column->nullable = reader.boolean("nullable", true);
   column->default_expr = reader.optional_string("default");
   column->pk_position = static_cast<int32_t>(reader.int64("pk_position", -1, false, -1, kInt32Max));
+  column->unique = reader.boolean("unique", false);
   parent->merge(reader);
 }
 

@@ -49,6 +49,7 @@ struct ColumnDef {
   // NOW(), CURRENT_TIMESTAMP, SNOWFLAKE_ID(), UUID_V7(), ULID(), CURRENT_USER().
   std::optional<std::string> default_expr;
   int32_t pk_position = -1;  // 0-based position in the primary key, -1 = not part of it
+  bool unique = false;       // UNIQUE: no two live rows of a scope share a non-NULL value
 
   // Effective DECIMAL precision/scale (38,10 when precision is 0).
   int32_t decimal_precision() const { return precision > 0 ? precision : kDefaultDecimalPrecision; }

@@ -10,12 +10,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/table_schema.h"
 #include "common/status.h"
 #include "sql/executor/models/execution_context.h"
 #include "sql/executor/services.h"
+#include "storage/row_codec.h"
 
 namespace kalam {
 
@@ -28,6 +30,19 @@ struct PendingWrites {
     auto it = rows.find(key);
     return it == rows.end() ? nullptr : &it->second;
   }
+};
+
+// One table scope's rows as read once per statement: every row that has not
+// expired (tombstones included), in key order, with per-column equality indexes
+// built on demand. Any write to the scope drops it.
+struct ScanRow {
+  std::string key;
+  StoredRow row;
+};
+struct ScanSnapshot {
+  std::vector<ScanRow> rows;
+  size_t live_rows = 0;
+  std::unordered_map<int, std::unordered_multimap<std::string, size_t>> indexes;  // column → value key → row
 };
 
 struct DmlCounts {
@@ -48,7 +63,9 @@ struct EngineSession {
   Status failure;  // explains an SQLite error raised by a callback
   std::map<std::string, std::shared_ptr<const TableSchema>> tables;  // "ns.table" → schema
   PendingWrites pending;
-  std::vector<std::string> rowid_keys;  // rowid → row key, for UPDATE/DELETE
+  std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;  // scope prefix → rows
+  std::vector<std::string> rowid_keys;                              // rowid → row key, for UPDATE/DELETE
+  std::unordered_map<std::string, int64_t> rowid_of;  // row key → its rowid (stable per statement)
   DmlCounts counts;
   std::string written_table;  // "ns.table" of the statement's writes (for the audit row)
   bool internal_ddl = false;
@@ -64,7 +81,9 @@ struct EngineSession {
     failure = Status::ok();
     tables.clear();
     pending.rows.clear();
+    scan_cache.clear();
     rowid_keys.clear();
+    rowid_of.clear();
     counts = DmlCounts{};
     written_table.clear();
     insert_columns.reset();
@@ -75,7 +94,9 @@ struct EngineSession {
     failure = Status::ok();
     tables.clear();
     pending.rows.clear();
+    scan_cache.clear();
     rowid_keys.clear();
+    rowid_of.clear();
   }
 };
 

@@ -255,6 +255,11 @@ int authorize(void*, int action, const char* arg1, const char*, const char* data
         return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
                         .with_detail("name", table->first));
       }
+      if (action == SQLITE_UPDATE && schema.table_type == TableType::kStream) {
+        return deny(
+            Status(ErrorCode::kInvalidArgument, "STREAM tables are append-only: UPDATE is not allowed")
+                .with_detail("argument", std::string("table")));
+      }
       if (!may_write_table(schema, session.ctx->role)) {
         Role required = schema.options.access_level == AccessLevel::kRestricted ? Role::kDba : Role::kService;
         return deny(insufficient_role(*session.ctx, required, "write to " + table->first));

@@ -26,22 +26,21 @@ namespace {
 
 constexpr int kIdxPrimaryKey = 1;
 constexpr int kIdxIncludeDeleted = 2;
+constexpr int kIdxColumnEquality = 4;
 
 struct TableVtab {
   sqlite3_vtab base{};
   std::string qualified_name;
 };
 
-struct CursorRow {
-  std::string key;
-  StoredRow row;
-};
-
 struct TableCursor {
   sqlite3_vtab_cursor base{};
   std::shared_ptr<const TableSchema> schema;
-  std::vector<CursorRow> rows;
+  std::shared_ptr<ScanSnapshot> snapshot;  // the rows the cursor walks (shared, read-only)
+  std::vector<size_t> selected;            // indexes into snapshot->rows
   size_t position = 0;
+
+  const ScanRow& current() const { return snapshot->rows[selected[position]]; }
 };
 
 std::shared_ptr<const TableSchema> schema_of(const TableVtab* vtab) {
@@ -173,121 +172,6 @@ int table_disconnect(sqlite3_vtab* vtab) {
   return SQLITE_OK;
 }
 
-int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
-  auto schema = schema_of(reinterpret_cast<TableVtab*>(base));
-  if (!schema) return SQLITE_ERROR;
-  int column_count = static_cast<int>(schema->current().columns.size());
-  int deleted_column = column_count + 1;
-  int idx_num = 0;
-  for (int idx = 0; idx < info->nConstraint; ++idx) {
-    if (info->aConstraint[idx].iColumn == deleted_column) idx_num |= kIdxIncludeDeleted;
-  }
-  std::vector<const ColumnDef*> pk = schema->primary_key();
-  std::vector<int> pk_constraint(pk.size(), -1);
-  for (int idx = 0; idx < info->nConstraint; ++idx) {
-    const auto& constraint = info->aConstraint[idx];
-    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
-      int column_index = -1;
-      for (int col = 0; col < column_count; ++col) {
-        if (&schema->current().columns[static_cast<size_t>(col)] == pk[pk_idx]) column_index = col;
-      }
-      if (constraint.iColumn == column_index && pk_constraint[pk_idx] < 0) pk_constraint[pk_idx] = idx;
-    }
-  }
-  bool full_key = !pk.empty();
-  for (int constraint : pk_constraint) full_key = full_key && constraint >= 0;
-  if (full_key) {
-    idx_num |= kIdxPrimaryKey;
-    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
-      info->aConstraintUsage[pk_constraint[pk_idx]].argvIndex = static_cast<int>(pk_idx + 1);
-    }
-    info->estimatedCost = 10.0;
-    info->estimatedRows = 1;
-    info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
-  } else {
-    info->estimatedCost = 100000.0;
-    info->estimatedRows = 10000;
-  }
-  info->idxNum = idx_num;
-  return SQLITE_OK;
-}
-
-int table_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
-  *out = &(new TableCursor())->base;
-  return SQLITE_OK;
-}
-
-int table_close(sqlite3_vtab_cursor* cursor) {
-  delete reinterpret_cast<TableCursor*>(cursor);
-  return SQLITE_OK;
-}
-
-int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
-  auto* cursor = reinterpret_cast<TableCursor*>(base);
-  EngineSession& session = engine_session();
-  cursor->rows.clear();
-  cursor->position = 0;
-  cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
-  if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
-  const TableSchema& schema = *cursor->schema;
-  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
-  bool include_deleted = (idx_num & kIdxIncludeDeleted) != 0;
-  int64_t now_us = session.ctx->timestamp_us;
-
-  std::vector<std::pair<std::string, std::string>> raw;
-  if ((idx_num & kIdxPrimaryKey) != 0) {
-    std::vector<const ColumnDef*> pk = schema.primary_key();
-    KeyEncoder encoder;
-    encoder.append_raw(prefix);
-    for (int arg = 0; arg < argc && static_cast<size_t>(arg) < pk.size(); ++arg) {
-      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[static_cast<size_t>(arg)]);
-      if (!coerced.is_ok() || is_null(*coerced)) return SQLITE_OK;  // cannot equal any stored key
-      append_key_value(encoder, *coerced);
-    }
-    std::string key = encoder.release();
-    auto value = load_row(key);
-    if (!value.is_ok()) return fail(base->pVtab, value.status());
-    if (*value) raw.emplace_back(std::move(key), std::move(**value));
-  } else {
-    std::map<std::string, std::string> merged;
-    Status scanned = session.services->storage->scan_prefix(
-        ColumnFamily::kRows, prefix, [&](std::string_view key, std::string_view value) {
-          merged.emplace(std::string(key), std::string(value));
-          return true;
-        });
-    if (!scanned.is_ok()) return fail(base->pVtab, scanned);
-    for (auto it = session.pending.rows.lower_bound(prefix);
-         it != session.pending.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-      if (it->second) {
-        merged[it->first] = *it->second;
-      } else {
-        merged.erase(it->first);
-      }
-    }
-    raw.reserve(merged.size());
-    for (auto& [key, value] : merged) raw.emplace_back(key, std::move(value));
-  }
-  for (auto& [key, value] : raw) {
-    auto row = decode_row(value);
-    if (!row.is_ok()) return fail(base->pVtab, row.status());
-    if (row->deleted && !include_deleted) continue;
-    if (expired(schema, *row, now_us)) continue;
-    cursor->rows.push_back(CursorRow{std::move(key), std::move(row).value()});
-  }
-  return SQLITE_OK;
-}
-
-int table_next(sqlite3_vtab_cursor* base) {
-  reinterpret_cast<TableCursor*>(base)->position++;
-  return SQLITE_OK;
-}
-
-int table_eof(sqlite3_vtab_cursor* base) {
-  auto* cursor = reinterpret_cast<TableCursor*>(base);
-  return cursor->position >= cursor->rows.size() ? 1 : 0;
-}
-
 // The value of `column` in a row written under any schema version: dropped columns
 // are gone (ids differ), added columns read as their default literal or NULL.
 Value column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column) {
@@ -304,9 +188,283 @@ Value column_value(const TableSchema& schema, const StoredRow& row, const Column
   return Value();
 }
 
+// The scope's rows for this statement, read from RocksDB merged with the
+// statement's own writes (cached until the scope is written).
+Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) {
+  EngineSession& session = engine_session();
+  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+  auto cached = session.scan_cache.find(prefix);
+  if (cached != session.scan_cache.end()) return cached->second;
+  std::map<std::string, std::string> merged;
+  KALAM_RETURN_IF_ERROR(session.services->storage->scan_prefix(
+      ColumnFamily::kRows, prefix, [&](std::string_view key, std::string_view value) {
+        merged.emplace(std::string(key), std::string(value));
+        return true;
+      }));
+  for (auto it = session.pending.rows.lower_bound(prefix);
+       it != session.pending.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (it->second) {
+      merged[it->first] = *it->second;
+    } else {
+      merged.erase(it->first);
+    }
+  }
+  auto snapshot = std::make_shared<ScanSnapshot>();
+  snapshot->rows.reserve(merged.size());
+  int64_t now_us = session.ctx->timestamp_us;
+  for (auto& [key, value] : merged) {
+    KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
+    if (expired(schema, row, now_us)) continue;
+    snapshot->live_rows += row.deleted ? 0 : 1;
+    snapshot->rows.push_back(ScanRow{key, std::move(row)});
+  }
+  session.scan_cache[prefix] = snapshot;
+  return snapshot;
+}
+
+bool numeric_type(DataType type) {
+  switch (type) {
+    case DataType::kBoolean:
+    case DataType::kSmallInt:
+    case DataType::kInt:
+    case DataType::kBigInt:
+    case DataType::kFloat:
+    case DataType::kDouble:
+    case DataType::kTimestamp:
+    case DataType::kDate:
+    case DataType::kTime:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string number_key(double number) {
+  if (number >= -9.2e18 && number <= 9.2e18 && number == static_cast<double>(static_cast<int64_t>(number))) {
+    return "n" + std::to_string(static_cast<int64_t>(number));
+  }
+  char buffer[40];
+  std::snprintf(buffer, sizeof(buffer), "n%.17g", number);
+  return buffer;
+}
+
+// Equality key of a stored value as SQL sees it; nullopt for NULL (never equal).
+std::optional<std::string> stored_key(const Value& value) {
+  if (is_null(value)) return std::nullopt;
+  if (const auto* boolean = std::get_if<bool>(&value)) return std::string(*boolean ? "n1" : "n0");
+  if (const auto* integer = std::get_if<int64_t>(&value)) return "n" + std::to_string(*integer);
+  if (const auto* real = std::get_if<double>(&value)) return number_key(*real);
+  return "t" + std::get<std::string>(value);
+}
+
+// Key of a constraint value compared with a column of `type`, when the comparison
+// is exact without SQLite's affinity rules; "" = cannot tell (do not filter),
+// nullopt = NULL (matches nothing).
+std::optional<std::string> probe_key(sqlite3_value* value, DataType type) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL:
+      return std::nullopt;
+    case SQLITE_INTEGER:
+      if (!numeric_type(type)) return std::string();
+      return "n" + std::to_string(sqlite3_value_int64(value));
+    case SQLITE_FLOAT:
+      if (!numeric_type(type)) return std::string();
+      return number_key(sqlite3_value_double(value));
+    case SQLITE_TEXT: {
+      std::string text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
+                       static_cast<size_t>(sqlite3_value_bytes(value)));
+      if (numeric_type(type)) return std::string();  // numeric affinity may convert it: let SQLite decide
+      return "t" + text;
+    }
+    default:
+      return std::string();
+  }
+}
+
+int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
+  auto schema = schema_of(reinterpret_cast<TableVtab*>(base));
+  if (!schema || engine_session().ctx == nullptr) return SQLITE_ERROR;
+  auto snapshot = scope_snapshot(*schema);
+  if (!snapshot.is_ok()) return fail(base, snapshot.status());
+  double rows = static_cast<double>(std::max<size_t>(1, (*snapshot)->live_rows));
+  const auto& columns = schema->current().columns;
+  int column_count = static_cast<int>(columns.size());
+  int idx_num = 0;
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    if (info->aConstraint[idx].iColumn == column_count + 1) idx_num |= kIdxIncludeDeleted;
+  }
+  // A full primary key of equalities: a point lookup.
+  std::vector<const ColumnDef*> pk = schema->primary_key();
+  std::vector<int> pk_constraint(pk.size(), -1);
+  std::vector<int> column_constraint(static_cast<size_t>(column_count), -1);
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    const auto& constraint = info->aConstraint[idx];
+    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (constraint.iColumn < 0 || constraint.iColumn >= column_count) continue;
+    if (column_constraint[static_cast<size_t>(constraint.iColumn)] < 0) {
+      column_constraint[static_cast<size_t>(constraint.iColumn)] = idx;
+    }
+    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
+      if (columns[static_cast<size_t>(constraint.iColumn)].column_id == pk[pk_idx]->column_id &&
+          pk_constraint[pk_idx] < 0) {
+        pk_constraint[pk_idx] = idx;
+      }
+    }
+  }
+  bool full_key = !pk.empty();
+  for (int constraint : pk_constraint) full_key = full_key && constraint >= 0;
+  if (full_key) {
+    idx_num |= kIdxPrimaryKey;
+    for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
+      info->aConstraintUsage[pk_constraint[pk_idx]].argvIndex = static_cast<int>(pk_idx + 1);
+    }
+    info->estimatedCost = 1.0;
+    info->estimatedRows = 1;
+    info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+    info->idxNum = idx_num;
+    return SQLITE_OK;
+  }
+  // Equalities on other columns: answered from in-memory indexes of the scope's rows.
+  std::string used;
+  int argv_index = 0;
+  double estimate = rows;
+  for (int column = 0; column < column_count; ++column) {
+    int constraint = column_constraint[static_cast<size_t>(column)];
+    if (constraint < 0) continue;
+    info->aConstraintUsage[constraint].argvIndex = ++argv_index;
+    used += (used.empty() ? "" : ",") + std::to_string(column);
+    estimate = std::max(1.0, estimate / 10.0);
+  }
+  if (!used.empty()) {
+    idx_num |= kIdxColumnEquality;
+    info->idxStr = sqlite3_mprintf("%s", used.c_str());
+    info->needToFreeIdxStr = 1;
+  }
+  info->estimatedRows = static_cast<sqlite3_int64>(estimate);
+  info->estimatedCost = estimate + (used.empty() ? rows : 1.0);
+  info->idxNum = idx_num;
+  return SQLITE_OK;
+}
+
+int table_open(sqlite3_vtab*, sqlite3_vtab_cursor** out) {
+  *out = &(new TableCursor())->base;
+  return SQLITE_OK;
+}
+
+int table_close(sqlite3_vtab_cursor* cursor) {
+  delete reinterpret_cast<TableCursor*>(cursor);
+  return SQLITE_OK;
+}
+
+const std::unordered_multimap<std::string, size_t>& column_index(ScanSnapshot& snapshot,
+                                                                 const TableSchema& schema, int column) {
+  auto found = snapshot.indexes.find(column);
+  if (found != snapshot.indexes.end()) return found->second;
+  auto& index = snapshot.indexes[column];
+  const ColumnDef& def = schema.current().columns[static_cast<size_t>(column)];
+  for (size_t row_idx = 0; row_idx < snapshot.rows.size(); ++row_idx) {
+    auto key = stored_key(column_value(schema, snapshot.rows[row_idx].row, def));
+    if (key) index.emplace(std::move(*key), row_idx);
+  }
+  return index;
+}
+
+int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc,
+                 sqlite3_value** argv) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  EngineSession& session = engine_session();
+  cursor->selected.clear();
+  cursor->position = 0;
+  cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
+  if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
+  const TableSchema& schema = *cursor->schema;
+  bool include_deleted = (idx_num & kIdxIncludeDeleted) != 0;
+
+  if ((idx_num & kIdxPrimaryKey) != 0) {
+    std::vector<const ColumnDef*> pk = schema.primary_key();
+    KeyEncoder encoder;
+    encoder.append_raw(row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)));
+    for (int arg = 0; arg < argc && static_cast<size_t>(arg) < pk.size(); ++arg) {
+      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[static_cast<size_t>(arg)]);
+      if (!coerced.is_ok() || is_null(*coerced)) {  // cannot equal any stored key
+        cursor->snapshot = std::make_shared<ScanSnapshot>();
+        return SQLITE_OK;
+      }
+      append_key_value(encoder, *coerced);
+    }
+    std::string key = encoder.release();
+    auto value = load_row(key);
+    if (!value.is_ok()) return fail(base->pVtab, value.status());
+    cursor->snapshot = std::make_shared<ScanSnapshot>();
+    if (*value) {
+      auto row = decode_row(**value);
+      if (!row.is_ok()) return fail(base->pVtab, row.status());
+      if ((!row->deleted || include_deleted) && !expired(schema, *row, session.ctx->timestamp_us)) {
+        cursor->snapshot->rows.push_back(ScanRow{std::move(key), std::move(row).value()});
+        cursor->selected.push_back(0);
+      }
+    }
+    return SQLITE_OK;
+  }
+
+  auto snapshot = scope_snapshot(schema);
+  if (!snapshot.is_ok()) return fail(base->pVtab, snapshot.status());
+  cursor->snapshot = *snapshot;
+  std::vector<int> columns;
+  if ((idx_num & kIdxColumnEquality) != 0 && idx_str != nullptr) {
+    std::string_view list(idx_str);
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      columns.push_back(std::atoi(std::string(list.substr(0, comma)).c_str()));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+  }
+  std::optional<std::vector<size_t>> candidates;
+  for (size_t arg = 0; arg < columns.size() && arg < static_cast<size_t>(argc); ++arg) {
+    const ColumnDef& def = schema.current().columns[static_cast<size_t>(columns[arg])];
+    auto probe = probe_key(argv[arg], def.type);
+    if (!probe) return SQLITE_OK;  // col = NULL is never true
+    if (probe->empty()) continue;  // affinity rules apply: SQLite checks this constraint itself
+    const auto& index = column_index(*cursor->snapshot, schema, columns[arg]);
+    auto [first, last] = index.equal_range(*probe);
+    std::vector<size_t> hits;
+    for (auto it = first; it != last; ++it) hits.push_back(it->second);
+    std::sort(hits.begin(), hits.end());
+    if (candidates) {
+      std::vector<size_t> both;
+      std::set_intersection(candidates->begin(), candidates->end(), hits.begin(), hits.end(),
+                            std::back_inserter(both));
+      candidates = std::move(both);
+    } else {
+      candidates = std::move(hits);
+    }
+  }
+  const auto& rows = cursor->snapshot->rows;
+  if (candidates) {
+    for (size_t row_idx : *candidates) {
+      if (include_deleted || !rows[row_idx].row.deleted) cursor->selected.push_back(row_idx);
+    }
+  } else {
+    for (size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
+      if (include_deleted || !rows[row_idx].row.deleted) cursor->selected.push_back(row_idx);
+    }
+  }
+  return SQLITE_OK;
+}
+
+int table_next(sqlite3_vtab_cursor* base) {
+  reinterpret_cast<TableCursor*>(base)->position++;
+  return SQLITE_OK;
+}
+
+int table_eof(sqlite3_vtab_cursor* base) {
+  auto* cursor = reinterpret_cast<TableCursor*>(base);
+  return cursor->position >= cursor->selected.size() ? 1 : 0;
+}
+
 int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column) {
   auto* cursor = reinterpret_cast<TableCursor*>(base);
-  const CursorRow& current = cursor->rows[cursor->position];
+  const ScanRow& current = cursor->current();
   const auto& columns = cursor->schema->current().columns;
   int column_count = static_cast<int>(columns.size());
   if (column < column_count) {
@@ -322,12 +480,22 @@ int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column
 int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
   auto* cursor = reinterpret_cast<TableCursor*>(base);
   EngineSession& session = engine_session();
-  session.rowid_keys.push_back(cursor->rows[cursor->position].key);
-  *rowid = static_cast<sqlite3_int64>(session.rowid_keys.size() - 1);
+  // Stable per statement: SQLite de-duplicates OR branches and IN lookups by rowid.
+  const std::string& key = cursor->current().key;
+  auto [it, inserted] = session.rowid_of.try_emplace(key, static_cast<int64_t>(session.rowid_keys.size()));
+  if (inserted) session.rowid_keys.push_back(key);
+  *rowid = static_cast<sqlite3_int64>(it->second);
   return SQLITE_OK;
 }
 
 // ---- writes -------------------------------------------------------------------
+
+// Records a write of the statement and drops cached scans that it makes stale.
+void write_pending(const std::string& key, std::string value) {
+  EngineSession& session = engine_session();
+  session.pending.rows[key] = std::move(value);
+  session.scan_cache.clear();
+}
 
 struct NewRow {
   std::string key;
@@ -397,6 +565,33 @@ Result<bool> live_row_exists(const std::string& key) {
   return !row.deleted;
 }
 
+// UNIQUE columns: no other live row of the scope may hold the same non-NULL value.
+Status check_unique(const TableSchema& schema, const NewRow& row, const std::string& own_key) {
+  const auto& columns = schema.current().columns;
+  for (size_t column = 0; column < columns.size(); ++column) {
+    if (!columns[column].unique) continue;
+    const Value* cell = find_cell(row.row, columns[column].column_id);
+    auto key = cell == nullptr ? std::nullopt : stored_key(to_sql_value(*cell, columns[column]));
+    if (!key) continue;
+    KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, scope_snapshot(schema));
+    const auto& index = column_index(*snapshot, schema, static_cast<int>(column));
+    auto [first, last] = index.equal_range(*key);
+    for (auto it = first; it != last; ++it) {
+      const ScanRow& other = snapshot->rows[it->second];
+      if (other.row.deleted || other.key == own_key || other.key == row.key) continue;
+      std::string value = value_text(*cell);
+      return Status(ErrorCode::kPrimaryKeyViolation, "duplicate value " + value + " for UNIQUE column '" +
+                                                         columns[column].name + "' of " +
+                                                         schema.qualified_name())
+          .with_detail("table", schema.qualified_name())
+          .with_detail("key", value)
+          .with_detail("column_name", columns[column].name)
+          .with_detail("constraint", std::string("unique"));
+    }
+  }
+  return Status::ok();
+}
+
 int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int64*) {
   auto* vtab = reinterpret_cast<TableVtab*>(base);
   EngineSession& session = engine_session();
@@ -416,7 +611,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
     row.deleted = true;
     row.seq = session.services->ids->next();
-    session.pending.rows[key] = encode_row(row);
+    write_pending(key, encode_row(row));
     return Status::ok();
   };
 
@@ -455,7 +650,12 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
                     SQLITE_CONSTRAINT);
       }
     }
-    session.pending.rows[row->key] = encode_row(row->row);
+    Status unique = check_unique(schema, *row, row->key);
+    if (!unique.is_ok()) {
+      if (sqlite3_vtab_on_conflict(session.db) == SQLITE_IGNORE) return SQLITE_OK;
+      return fail(base, unique, SQLITE_CONSTRAINT);
+    }
+    write_pending(row->key, encode_row(row->row));
     session.counts.inserted++;
     return SQLITE_OK;
   }
@@ -498,7 +698,9 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     Status status = tombstone(old_key);
     if (!status.is_ok()) return fail(base, status);
   }
-  session.pending.rows[row->key] = encode_row(row->row);
+  Status unique = check_unique(schema, *row, old_key);
+  if (!unique.is_ok()) return fail(base, unique, SQLITE_CONSTRAINT);
+  write_pending(row->key, encode_row(row->row));
   session.counts.updated++;
   return SQLITE_OK;
 }

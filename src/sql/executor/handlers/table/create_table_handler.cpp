@@ -136,11 +136,8 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
     }
     if (!names.insert(spec.name).second)
       return invalid("column '" + spec.name + "' is declared twice", "column");
-    if (spec.unique) {
-      return Status(ErrorCode::kNotImplemented, "UNIQUE constraints are not implemented yet")
-          .with_detail("feature", std::string("UNIQUE"));
-    }
     ColumnDef column;
+    column.unique = spec.unique;
     column.column_id = schema.next_column_id++;
     column.name = spec.name;
     if (spec.type_name.empty()) return invalid("column '" + spec.name + "' needs a type", "column");
