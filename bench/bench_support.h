@@ -35,7 +35,8 @@ struct BenchEnvironment {
     registry = std::make_unique<SchemaRegistry>(*storage);
     registry->load(dir.string()).permit_unchecked();
     users = std::make_unique<UserStore>(*storage);
-    services = ExecutorServices{storage.get(), registry.get(), users.get(), ids.get(), &config, "bench-key"};
+    services = ExecutorServices{storage.get(), registry.get(), users.get(), ids.get(),
+                                &config,       nullptr,        "bench-key"};
     register_all_handlers(handlers, services);
   }
   ~BenchEnvironment() {

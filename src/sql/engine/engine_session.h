@@ -15,6 +15,7 @@
 
 #include "catalog/table_schema.h"
 #include "common/status.h"
+#include "live/live_query_manager.h"
 #include "sql/executor/models/execution_context.h"
 #include "sql/executor/services.h"
 #include "storage/row_codec.h"
@@ -30,6 +31,23 @@ struct PendingWrites {
     auto it = rows.find(key);
     return it == rows.end() ? nullptr : &it->second;
   }
+};
+
+struct PendingAudit {
+  std::string action;
+  std::string target;
+  uint64_t rows_affected = 0;
+};
+
+// An explicit transaction (BEGIN … COMMIT within one request): the writes of its
+// completed statements, the stored _seq each written key had when the transaction
+// first wrote it (0 = absent) for write-write conflict detection, and the audit rows
+// and change events to emit at COMMIT.
+struct TransactionState {
+  PendingWrites writes;
+  std::map<std::string, int64_t> base_seq;
+  std::vector<PendingAudit> audits;
+  std::vector<RowChange> changes;
 };
 
 // One table scope's rows as read once per statement: every row that has not
@@ -62,9 +80,11 @@ struct EngineSession {
   ExecutorServices* services = nullptr;
   Status failure;  // explains an SQLite error raised by a callback
   std::map<std::string, std::shared_ptr<const TableSchema>> tables;  // "ns.table" → schema
-  PendingWrites pending;
-  std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;  // scope prefix → rows
-  std::vector<std::string> rowid_keys;                              // rowid → row key, for UPDATE/DELETE
+  PendingWrites pending;                                             // this statement's writes
+  TransactionState* tx = nullptr;                                    // the request's open transaction, if any
+  std::vector<RowChange> changes;                                    // this statement's change events
+  std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;   // scope prefix → rows
+  std::vector<std::string> rowid_keys;                               // rowid → row key, for UPDATE/DELETE
   std::unordered_map<std::string, int64_t> rowid_of;  // row key → its rowid (stable per statement)
   DmlCounts counts;
   std::string written_table;  // "ns.table" of the statement's writes (for the audit row)
@@ -78,6 +98,8 @@ struct EngineSession {
   void begin_statement(ExecutionContext& context, ExecutorServices& services_in) {
     ctx = &context;
     services = &services_in;
+    tx = context.transaction.get();
+    changes.clear();
     failure = Status::ok();
     tables.clear();
     pending.rows.clear();
@@ -90,6 +112,8 @@ struct EngineSession {
   }
   void end_statement() {
     ctx = nullptr;
+    tx = nullptr;
+    changes.clear();
     services = nullptr;
     failure = Status::ok();
     tables.clear();

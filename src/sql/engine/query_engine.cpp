@@ -6,18 +6,21 @@
 
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
 #include "common/string_util.h"
 #include "common/time_util.h"
 #include "config/server_config.h"
+#include "live/live_query_manager.h"
 #include "sql/engine/engine_session.h"
 #include "sql/engine/system_tables.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/table_access.h"
 #include "sql/parser/token.h"
+#include "storage/row_codec.h"
 #include "storage/storage_engine.h"
 
 namespace kalam {
@@ -424,12 +427,16 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   };
   std::string out;
   size_t copied = 0;
+  std::string stream_in_tx;
   auto use = [&](const TableDef* def, size_t begin, size_t end) {
     out.append(sql.substr(copied, begin - copied));
     std::string qualified = def->qualified_name();
     out += "\"" + qualified + "\"";
     copied = end;
     session.tables[qualified] = def->schema;
+    if (session.tx != nullptr && def->schema->table_type == TableType::kStream && stream_in_tx.empty()) {
+      stream_in_tx = qualified;
+    }
   };
   for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
@@ -452,6 +459,11 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
     if (def != nullptr && def->schema) use(def, token.offset, token.offset + token.length);
   }
   out.append(sql.substr(copied));
+  if (!stream_in_tx.empty()) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "STREAM table " + stream_in_tx + " cannot be used in a transaction")
+        .with_detail("argument", std::string("table"));
+  }
   // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
   auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
   size_t pos = 0;
@@ -478,6 +490,31 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   return out;
 }
 
+// Serializes row commits so that a transaction's conflict check and its write are
+// one step with respect to every other commit.
+std::mutex& commit_mutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// The _seq of the row stored under `key` (0 when absent).
+Result<int64_t> stored_seq(ExecutorServices& services, const std::string& key) {
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, services.storage->get(ColumnFamily::kRows, key));
+  if (!value) return int64_t{0};
+  KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(*value));
+  return header.seq;
+}
+
+void append_rows(WriteBatch& batch, const PendingWrites& writes) {
+  for (const auto& [key, value] : writes.rows) {
+    if (value) {
+      batch.put(ColumnFamily::kRows, key, *value);
+    } else {
+      batch.del(ColumnFamily::kRows, key);
+    }
+  }
+}
+
 std::string_view dml_action(const DmlCounts& counts) {
   if (counts.updated > 0) return "UPDATE";
   if (counts.deleted > 0) return "DELETE";
@@ -485,6 +522,29 @@ std::string_view dml_action(const DmlCounts& counts) {
 }
 
 }  // namespace
+
+Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
+  std::shared_ptr<TransactionState> tx = std::move(ctx.transaction);
+  if (!tx || tx->writes.rows.empty()) return Status::ok();
+  WriteBatch batch;
+  append_rows(batch, tx->writes);
+  for (const PendingAudit& audit : tx->audits) {
+    log_dml_operation(batch, ctx, services_, audit.action, audit.target, audit.rows_affected);
+  }
+  {
+    std::lock_guard<std::mutex> lock(commit_mutex());
+    for (const auto& [key, base] : tx->base_seq) {
+      KALAM_ASSIGN_OR_RETURN(int64_t current, stored_seq(services_, key));
+      if (current != base) {
+        return Status(ErrorCode::kTransactionConflict,
+                      "another transaction changed a row this transaction writes; nothing was committed");
+      }
+    }
+    KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+  }
+  if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
+  return Status::ok();
+}
 
 Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sql) {
   KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, execute(ctx, sql, false));
@@ -571,20 +631,32 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   outcome.inserted = session.counts.inserted;
   outcome.updated = session.counts.updated;
   outcome.deleted = session.counts.deleted;
-  if (!session.pending.rows.empty()) {
-    // One atomic batch: every row of the statement plus its audit row.
-    WriteBatch batch;
-    for (const auto& [key, value] : session.pending.rows) {
-      if (value) {
-        batch.put(ColumnFamily::kRows, key, *value);
-      } else {
-        batch.del(ColumnFamily::kRows, key);
+  uint64_t affected = session.counts.inserted + session.counts.updated + session.counts.deleted;
+  if (session.tx != nullptr) {
+    // Inside BEGIN … COMMIT: the statement's writes join the transaction.
+    TransactionState& tx = *session.tx;
+    for (auto& [key, value] : session.pending.rows) {
+      if (tx.base_seq.count(key) == 0) {
+        KALAM_ASSIGN_OR_RETURN(int64_t seq, stored_seq(services_, key));
+        tx.base_seq[key] = seq;
       }
+      tx.writes.rows[key] = std::move(value);
     }
-    uint64_t affected = session.counts.inserted + session.counts.updated + session.counts.deleted;
+    if (allow_writes)
+      tx.audits.push_back(
+          PendingAudit{std::string(dml_action(session.counts)), "table:" + session.written_table, affected});
+    for (RowChange& change : session.changes) tx.changes.push_back(std::move(change));
+  } else if (!session.pending.rows.empty()) {
+    // Autocommit: every row of the statement plus its audit row in one atomic batch.
+    WriteBatch batch;
+    append_rows(batch, session.pending);
     log_dml_operation(batch, ctx, services_, dml_action(session.counts), "table:" + session.written_table,
                       affected);
-    KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+    {
+      std::lock_guard<std::mutex> lock(commit_mutex());
+      KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+    }
+    if (services_.live != nullptr && !session.changes.empty()) services_.live->publish(session.changes);
   }
   outcome.rows = std::move(result);
   return outcome;

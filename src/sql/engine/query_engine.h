@@ -33,7 +33,14 @@ class QueryEngine {
   // collected and committed at its end in one atomic batch with the DML audit row, or
   // discarded on any error (including the deadline). Errors as for query(), plus
   // TYPE_MISMATCH, NOT_NULL_VIOLATION, PRIMARY_KEY_VIOLATION.
+  // Inside an explicit transaction (ctx.transaction) the writes join the transaction
+  // instead of committing.
   Result<EngineOutcome> execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes);
+
+  // COMMIT: writes every row and audit row of ctx.transaction in one batch unless a
+  // row it wrote was changed by someone else since (TRANSACTION_CONFLICT, nothing
+  // written); then publishes its change events. Clears ctx.transaction either way.
+  Status commit_transaction(ExecutionContext& ctx);
 
  private:
   ExecutorServices& services_;

@@ -127,6 +127,9 @@ void result_value(sqlite3_context* context, const Value& value) {
 Result<std::optional<std::string>> load_row(const std::string& key) {
   EngineSession& session = engine_session();
   if (const auto* pending = session.pending.find(key)) return *pending;
+  if (session.tx != nullptr) {
+    if (const auto* written = session.tx->writes.find(key)) return *written;
+  }
   return session.services->storage->get(ColumnFamily::kRows, key);
 }
 
@@ -201,14 +204,18 @@ Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) 
         merged.emplace(std::string(key), std::string(value));
         return true;
       }));
-  for (auto it = session.pending.rows.lower_bound(prefix);
-       it != session.pending.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    if (it->second) {
-      merged[it->first] = *it->second;
-    } else {
-      merged.erase(it->first);
+  auto overlay = [&](const PendingWrites& writes) {
+    for (auto it = writes.rows.lower_bound(prefix);
+         it != writes.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+      if (it->second) {
+        merged[it->first] = *it->second;
+      } else {
+        merged.erase(it->first);
+      }
     }
-  }
+  };
+  if (session.tx != nullptr) overlay(session.tx->writes);  // the transaction reads its own writes
+  overlay(session.pending);
   auto snapshot = std::make_shared<ScanSnapshot>();
   snapshot->rows.reserve(merged.size());
   int64_t now_us = session.ctx->timestamp_us;
@@ -490,6 +497,29 @@ int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
 
 // ---- writes -------------------------------------------------------------------
 
+std::vector<std::pair<std::string, Value>> named_values(const TableSchema& schema, const StoredRow& row) {
+  std::vector<std::pair<std::string, Value>> values;
+  for (const ColumnDef& column : schema.current().columns) {
+    values.emplace_back(column.name, column_value(schema, row, column));
+  }
+  values.emplace_back("_seq", Value(row.seq));
+  return values;
+}
+
+void record_change(const TableSchema& schema, ChangeKind kind, const StoredRow* old_row,
+                   const StoredRow* new_row, int64_t seq) {
+  EngineSession& session = engine_session();
+  RowChange change;
+  change.table = schema.qualified_name();
+  change.table_id = schema.table_id;
+  change.scope = scope_of(schema, *session.ctx);
+  change.kind = kind;
+  if (old_row != nullptr) change.old_values = named_values(schema, *old_row);
+  if (new_row != nullptr) change.new_values = named_values(schema, *new_row);
+  change.seq = seq;
+  session.changes.push_back(std::move(change));
+}
+
 // Records a write of the statement and drops cached scans that it makes stale.
 void write_pending(const std::string& key, std::string value) {
   EngineSession& session = engine_session();
@@ -609,9 +639,12 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
     if (!value) return Status::ok();
     KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
+    if (row.deleted) return Status::ok();
+    StoredRow before = row;
     row.deleted = true;
     row.seq = session.services->ids->next();
     write_pending(key, encode_row(row));
+    record_change(schema, ChangeKind::kDelete, &before, nullptr, row.seq);
     return Status::ok();
   };
 
@@ -655,7 +688,17 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
       if (sqlite3_vtab_on_conflict(session.db) == SQLITE_IGNORE) return SQLITE_OK;
       return fail(base, unique, SQLITE_CONSTRAINT);
     }
+    std::optional<StoredRow> replaced;
+    if (*exists) {  // INSERT OR REPLACE over a live row: an update of that row
+      auto old_value = load_row(row->key);
+      if (old_value.is_ok() && *old_value) {
+        auto old_row = decode_row(**old_value);
+        if (old_row.is_ok()) replaced = std::move(old_row).value();
+      }
+    }
     write_pending(row->key, encode_row(row->row));
+    record_change(schema, replaced ? ChangeKind::kUpdate : ChangeKind::kInsert,
+                  replaced ? &*replaced : nullptr, &row->row, row->row.seq);
     session.counts.inserted++;
     return SQLITE_OK;
   }
@@ -701,6 +744,8 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   Status unique = check_unique(schema, *row, old_key);
   if (!unique.is_ok()) return fail(base, unique, SQLITE_CONSTRAINT);
   write_pending(row->key, encode_row(row->row));
+  if (row->key != old_key) session.changes.pop_back();  // the tombstone of the old key is part of this update
+  record_change(schema, ChangeKind::kUpdate, &*old_row, &row->row, row->row.seq);
   session.counts.updated++;
   return SQLITE_OK;
 }

@@ -10,6 +10,7 @@
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
 #include "sql/executor/handlers/namespace/show_namespaces_handler.h"
 #include "sql/executor/handlers/namespace/use_namespace_handler.h"
+#include "sql/executor/handlers/query/execute_as_handler.h"
 #include "sql/executor/handlers/query/select_handler.h"
 #include "sql/executor/handlers/storage/alter_storage_handler.h"
 #include "sql/executor/handlers/storage/check_storage_handler.h"
@@ -20,6 +21,9 @@
 #include "sql/executor/handlers/table/describe_table_handler.h"
 #include "sql/executor/handlers/table/drop_table_handler.h"
 #include "sql/executor/handlers/table/show_tables_handler.h"
+#include "sql/executor/handlers/transaction/begin_handler.h"
+#include "sql/executor/handlers/transaction/commit_handler.h"
+#include "sql/executor/handlers/transaction/rollback_handler.h"
 #include "sql/executor/handlers/user/alter_user_handler.h"
 #include "sql/executor/handlers/user/create_user_handler.h"
 #include "sql/executor/handlers/user/drop_user_handler.h"
@@ -51,6 +55,7 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   using K = StatementKind;
   // Queries
   registry.add(K::kSelect, std::make_unique<SelectHandler>(services));
+  registry.add(K::kExecuteAsUser, std::make_unique<ExecuteAsHandler>(services));
   // DML
   registry.add(K::kInsert, std::make_unique<InsertHandler>(services));
   registry.add(K::kUpdate, std::make_unique<UpdateHandler>(services));
@@ -60,6 +65,10 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kDropTable, std::make_unique<DropTableHandler>(services));
   registry.add(K::kShowTables, std::make_unique<ShowTablesHandler>(services));
   registry.add(K::kDescribeTable, std::make_unique<DescribeTableHandler>(services));
+  // Transactions
+  registry.add(K::kBeginTransaction, std::make_unique<BeginHandler>(services));
+  registry.add(K::kCommitTransaction, std::make_unique<CommitHandler>(services));
+  registry.add(K::kRollbackTransaction, std::make_unique<RollbackHandler>(services));
   // Namespaces
   registry.add(K::kCreateNamespace, std::make_unique<CreateNamespaceHandler>(services));
   registry.add(K::kAlterNamespace, std::make_unique<AlterNamespaceHandler>(services));
@@ -81,9 +90,8 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   // transactions, EXECUTE AS, EXPLAIN): each
   // answers NOT_IMPLEMENTED naming the feature until its issue lands.
   for (K kind :
-       {K::kExecuteAsUser, K::kExplain, K::kAlterTable, K::kShowStats, K::kCreateIndex, K::kDropIndex,
-        K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery,
-        K::kShowLiveQueries, K::kBeginTransaction, K::kCommitTransaction, K::kRollbackTransaction}) {
+       {K::kExplain, K::kAlterTable, K::kShowStats, K::kCreateIndex, K::kDropIndex, K::kFlushTable,
+        K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

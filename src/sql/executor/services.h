@@ -10,6 +10,7 @@ class StorageEngine;
 class SchemaRegistry;
 class UserStore;
 class SnowflakeGenerator;
+class LiveQueryManager;
 struct ServerConfig;
 
 struct ExecutorServices {
@@ -18,7 +19,8 @@ struct ExecutorServices {
   UserStore* users = nullptr;
   SnowflakeGenerator* ids = nullptr;
   const ServerConfig* config = nullptr;
-  std::string secrets_key;  // key material for sealing storage credentials
+  LiveQueryManager* live = nullptr;  // receives committed row changes (may be null)
+  std::string secrets_key;           // key material for sealing storage credentials
 };
 
 }  // namespace kalam

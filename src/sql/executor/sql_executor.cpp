@@ -62,6 +62,11 @@ Result<ExecutionResult> SqlExecutor::execute_statement(ExecutionContext& ctx,
     }
     return decision;
   }
+  if (ctx.transaction && statement_kind_is_ddl(statement.kind)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  std::string(statement_kind_name(statement.kind)) + " is not allowed inside a transaction")
+        .with_detail("argument", std::string("transaction"));
+  }
   KALAM_RETURN_IF_ERROR(ctx.check_deadline(statement_kind_name(statement.kind)));
   return handler->run(ctx, statement);
 }
@@ -93,6 +98,7 @@ BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view 
     if (!result.is_ok()) {
       outcome.error = std::move(result).status();
       outcome.error_statement_index = index;
+      ctx.transaction.reset();  // a failure inside a transaction rolls all of it back
       return outcome;
     }
     ExecutionMetadata metadata;
@@ -100,7 +106,17 @@ BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view 
     metadata.kind = statement.kind;
     metadata.elapsed_ms = elapsed_ms;
     metadata.as_user = ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
+    if (const auto* execute_as = std::get_if<ExecuteAsStmt>(&statement.body)) {
+      metadata.as_user = execute_as->target_user;
+    }
     outcome.results.push_back(StatementOutcome{std::move(result).value(), std::move(metadata)});
+  }
+  if (ctx.transaction) {
+    ctx.transaction.reset();
+    outcome.error =
+        Status(ErrorCode::kInvalidArgument,
+               "the request ended with an open transaction: it was rolled back (end it with COMMIT)")
+            .with_detail("argument", std::string("transaction"));
   }
   return outcome;
 }

@@ -648,6 +648,40 @@ Result<StatementBody> parse_create_table(Parser& parser, const std::vector<Token
   return StatementBody(std::move(stmt));
 }
 
+Result<StatementBody> parse_execute_as(Parser& parser, const std::vector<Token>& tokens,
+                                       std::string_view text) {
+  ExecuteAsStmt stmt;
+  parser.accept_keyword("execute");
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("as"));
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("user"));
+  KALAM_ASSIGN_OR_RETURN(stmt.target_user, parser.parse_user_name());
+  const Token& open = parser.peek();
+  KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+  // The inner statement is everything up to the matching ')', which must end the text.
+  int depth = 1;
+  size_t close_idx = parser.position();
+  for (; close_idx < tokens.size() && tokens[close_idx].kind != TokenKind::kEnd; ++close_idx) {
+    if (tokens[close_idx].is_symbol("(")) ++depth;
+    if (tokens[close_idx].is_symbol(")") && --depth == 0) break;
+  }
+  if (depth != 0) return syntax_error(tokens[close_idx], "')' closing EXECUTE AS USER (…)");
+  if (tokens[close_idx + 1].kind != TokenKind::kEnd)
+    return syntax_error(tokens[close_idx + 1], "end of statement");
+  size_t begin = open.offset + open.length;
+  stmt.inner_sql = std::string(text.substr(begin, tokens[close_idx].offset - begin));
+  std::vector<Token> inner(tokens.begin() + static_cast<std::ptrdiff_t>(parser.position()),
+                           tokens.begin() + static_cast<std::ptrdiff_t>(close_idx));
+  if (inner.empty()) return syntax_error(tokens[close_idx], "a SELECT, INSERT, UPDATE or DELETE");
+  inner.push_back(tokens.back());
+  KALAM_ASSIGN_OR_RETURN(stmt.inner_kind, classify_statement(inner));
+  if (stmt.inner_kind != StatementKind::kSelect && stmt.inner_kind != StatementKind::kInsert &&
+      stmt.inner_kind != StatementKind::kUpdate && stmt.inner_kind != StatementKind::kDelete) {
+    return Status(ErrorCode::kInvalidArgument, "EXECUTE AS USER wraps one SELECT, INSERT, UPDATE or DELETE")
+        .with_detail("argument", std::string("statement"));
+  }
+  return StatementBody(std::move(stmt));
+}
+
 Result<StatementBody> parse_drop_table(Parser& parser) {
   DropTableStmt stmt;
   parser.accept_keyword("drop");
@@ -854,6 +888,9 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       parser.accept_keywords({"show", "users"});
       if (auto status = parser.expect_end(); !status.is_ok()) return status;
       body = StatementBody(ShowUsersStmt{});
+      break;
+    case StatementKind::kExecuteAsUser:
+      body = parse_execute_as(parser, tokens, text);
       break;
     case StatementKind::kCreateTable:
       body = parse_create_table(parser, tokens);

@@ -32,6 +32,13 @@ struct DmlStmt {
   std::string sql;
 };
 
+// EXECUTE AS USER 'bob' ( <one SELECT/INSERT/UPDATE/DELETE> ).
+struct ExecuteAsStmt {
+  std::string target_user;  // lower-case user id
+  StatementKind inner_kind = StatementKind::kSelect;
+  std::string inner_sql;
+};
+
 struct CreateNamespaceStmt {
   std::string name;
   bool if_not_exists = false;
@@ -157,7 +164,7 @@ struct DescribeTableStmt {
 };
 
 using StatementBody =
-    std::variant<RawSqlStatement, SelectStmt, DmlStmt, CreateNamespaceStmt, AlterNamespaceStmt,
+    std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, DropTableStmt, ShowTablesStmt,

@@ -46,8 +46,8 @@ class ExecutorTest : public ::testing::Test {
     ASSERT_TRUE(registry_->load(dir_.string()).is_ok());
     users_ = std::make_unique<UserStore>(*storage_);
     ASSERT_TRUE(users_->load().is_ok());
-    services_ =
-        ExecutorServices{storage_.get(), registry_.get(), users_.get(), ids_.get(), &config_, "test-key"};
+    services_ = ExecutorServices{storage_.get(), registry_.get(), users_.get(), ids_.get(),
+                                 &config_,       nullptr,         "test-key"};
     handlers_ = std::make_unique<HandlerRegistry>();
     register_all_handlers(*handlers_, services_);
     ExecutorLimits limits;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,8 @@
 #include "sql/executor/models/param_value.h"
 
 namespace kalam {
+
+struct TransactionState;  // sql/engine/engine_session.h
 
 struct ExecutionContext {
   std::string user_id;            // the authenticated caller
@@ -24,6 +27,8 @@ struct ExecutionContext {
   std::vector<ParamValue> params;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   int64_t timeout_seconds = 30;
+  // The open explicit transaction of this request (BEGIN … COMMIT), if any.
+  std::shared_ptr<TransactionState> transaction;
 
   bool is_admin() const { return role_at_least(role, Role::kDba); }
 

@@ -1,0 +1,19 @@
+// COMMIT: explicit transactions within one request (sql.md § Transactions).
+#pragma once
+
+#include "sql/engine/query_engine.h"
+#include "sql/executor/typed_handler.h"
+
+namespace kalam {
+
+class CommitHandler final : public TypedStatementHandler<RawSqlStatement> {
+ public:
+  explicit CommitHandler(ExecutorServices& services) : TypedStatementHandler(services), engine_(services) {}
+  Status check_authorization(const ExecutionContext& ctx, const RawSqlStatement& stmt) const override;
+  Result<ExecutionResult> execute(ExecutionContext& ctx, const RawSqlStatement& stmt) override;
+
+ private:
+  QueryEngine engine_;
+};
+
+}  // namespace kalam
