@@ -17,6 +17,7 @@
 #include "sql/executor/handlers/storage/create_storage_handler.h"
 #include "sql/executor/handlers/storage/drop_storage_handler.h"
 #include "sql/executor/handlers/storage/show_storages_handler.h"
+#include "sql/executor/handlers/table/alter_table_handler.h"
 #include "sql/executor/handlers/table/create_table_handler.h"
 #include "sql/executor/handlers/table/describe_table_handler.h"
 #include "sql/executor/handlers/table/drop_table_handler.h"
@@ -62,6 +63,7 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kDelete, std::make_unique<DeleteHandler>(services));
   // Tables
   registry.add(K::kCreateTable, std::make_unique<CreateTableHandler>(services));
+  registry.add(K::kAlterTable, std::make_unique<AlterTableHandler>(services));
   registry.add(K::kDropTable, std::make_unique<DropTableHandler>(services));
   registry.add(K::kShowTables, std::make_unique<ShowTablesHandler>(services));
   registry.add(K::kDescribeTable, std::make_unique<DescribeTableHandler>(services));
@@ -89,9 +91,8 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   // Not built yet (ALTER TABLE, stats, indexes, flush and jobs, live queries,
   // transactions, EXECUTE AS, EXPLAIN): each
   // answers NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind :
-       {K::kExplain, K::kAlterTable, K::kShowStats, K::kCreateIndex, K::kDropIndex, K::kFlushTable,
-        K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
+  for (K kind : {K::kExplain, K::kShowStats, K::kCreateIndex, K::kDropIndex, K::kFlushTable, K::kFlushAll,
+                 K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

@@ -682,6 +682,69 @@ Result<StatementBody> parse_execute_as(Parser& parser, const std::vector<Token>&
   return StatementBody(std::move(stmt));
 }
 
+Result<StatementBody> parse_alter_table(Parser& parser, const std::vector<Token>& tokens) {
+  AlterTableStmt stmt;
+  parser.accept_keywords({"alter", "table"});
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  if (parser.accept_keyword("add")) {
+    parser.accept_keyword("column");
+    stmt.action = AlterTableAction::kAddColumn;
+    size_t position = 0;
+    KALAM_ASSIGN_OR_RETURN(stmt.column, parse_column_spec(parser, tokens, position));
+  } else if (parser.accept_keyword("drop")) {
+    parser.accept_keyword("column");
+    stmt.action = AlterTableAction::kDropColumn;
+    KALAM_ASSIGN_OR_RETURN(stmt.column_name, parser.parse_identifier("column"));
+  } else if (parser.accept_keyword("rename")) {
+    parser.accept_keyword("column");
+    stmt.action = AlterTableAction::kRenameColumn;
+    KALAM_ASSIGN_OR_RETURN(stmt.column_name, parser.parse_identifier("column"));
+    KALAM_RETURN_IF_ERROR(parser.expect_keyword("to"));
+    KALAM_ASSIGN_OR_RETURN(stmt.new_name, parser.parse_identifier("column"));
+  } else if (parser.accept_keyword("alter")) {
+    parser.accept_keyword("column");
+    KALAM_ASSIGN_OR_RETURN(stmt.column_name, parser.parse_identifier("column"));
+    if (parser.accept_keywords({"set", "default"})) {
+      stmt.action = AlterTableAction::kSetDefault;
+      size_t begin = parser.position();
+      while (!parser.at_end()) parser.next();
+      if (parser.position() == begin) return syntax_error(parser.peek(), "a DEFAULT expression");
+      stmt.default_sql = tokens_to_sql(tokens, begin, parser.position());
+    } else if (parser.accept_keywords({"drop", "default"})) {
+      stmt.action = AlterTableAction::kDropDefault;
+    } else if (parser.accept_keywords({"set", "not", "null"})) {
+      stmt.action = AlterTableAction::kSetNotNull;
+    } else if (parser.accept_keywords({"drop", "not", "null"})) {
+      stmt.action = AlterTableAction::kDropNotNull;
+    } else {
+      return syntax_error(parser.peek(), "SET DEFAULT, DROP DEFAULT, SET NOT NULL or DROP NOT NULL");
+    }
+  } else if (parser.accept_keywords({"set", "access", "level"})) {
+    stmt.action = AlterTableAction::kSetAccessLevel;
+    const Token& level = parser.peek();
+    if (level.kind != TokenKind::kIdentifier && level.kind != TokenKind::kString) {
+      return syntax_error(level, "PUBLIC, PRIVATE or RESTRICTED");
+    }
+    stmt.access_level = to_upper(parser.next().text);
+  } else if (parser.accept_keyword("set")) {
+    stmt.action = AlterTableAction::kSetOptions;
+    KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+    do {
+      std::string key;
+      KALAM_ASSIGN_OR_RETURN(key, parser.parse_identifier("option"));
+      KALAM_RETURN_IF_ERROR(parser.expect_symbol("="));
+      Value value;
+      KALAM_ASSIGN_OR_RETURN(value, parser.parse_literal());
+      stmt.options.emplace_back(std::move(key), std::move(value));
+    } while (parser.accept_symbol(","));
+    KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+  } else {
+    return syntax_error(parser.peek(), "ADD, DROP, RENAME, ALTER or SET");
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
 Result<StatementBody> parse_drop_table(Parser& parser) {
   DropTableStmt stmt;
   parser.accept_keyword("drop");
@@ -894,6 +957,9 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kCreateTable:
       body = parse_create_table(parser, tokens);
+      break;
+    case StatementKind::kAlterTable:
+      body = parse_alter_table(parser, tokens);
       break;
     case StatementKind::kDropTable:
       body = parse_drop_table(parser);

@@ -148,6 +148,29 @@ struct CreateTableStmt {
   std::vector<std::pair<std::string, Value>> options;
 };
 
+enum class AlterTableAction : uint8_t {
+  kAddColumn,
+  kDropColumn,
+  kRenameColumn,
+  kSetDefault,
+  kDropDefault,
+  kSetNotNull,
+  kDropNotNull,
+  kSetAccessLevel,
+  kSetOptions,
+};
+
+struct AlterTableStmt {
+  TableRef table;
+  AlterTableAction action = AlterTableAction::kAddColumn;
+  ColumnSpec column;                                   // kAddColumn
+  std::string column_name;                             // the column the other column actions apply to
+  std::string new_name;                                // kRenameColumn
+  std::optional<std::string> default_sql;              // kSetDefault
+  std::string access_level;                            // kSetAccessLevel (upper-case)
+  std::vector<std::pair<std::string, Value>> options;  // kSetOptions (lower-case keys)
+};
+
 struct DropTableStmt {
   std::optional<std::string> kind_keyword;
   bool if_exists = false;
@@ -167,7 +190,7 @@ using StatementBody =
     std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
-                 DropUserStmt, ShowUsersStmt, CreateTableStmt, DropTableStmt, ShowTablesStmt,
+                 DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
                  DescribeTableStmt>;
 
 struct ParsedStatement {

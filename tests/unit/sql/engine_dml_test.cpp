@@ -1,5 +1,7 @@
 // The SQL engine's write path: transactions (read-your-writes, atomic commit,
 // conflicts), change events handed to the LiveQueryManager, EXECUTE AS USER.
+#include <set>
+
 #include "executor_test_fixture.h"
 #include "live/live_query_manager.h"
 
@@ -144,6 +146,36 @@ TEST_F(EngineDmlTest, DmlIsAuditedInTheSameBatch) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+}  // namespace
+}  // namespace kalam
+
+namespace kalam {
+namespace {
+
+TEST_F(EngineDmlTest, AlterTableKeepsEveryVersionAndOldRowsReadAfterRestart) {
+  ASSERT_FALSE(run("root", Role::kSystem,
+                   "INSERT INTO app.acct (id, balance) VALUES (1, 10); "
+                   "ALTER TABLE app.acct ADD COLUMN note TEXT DEFAULT 'n/a'; "
+                   "ALTER TABLE app.acct RENAME COLUMN balance TO amount; "
+                   "INSERT INTO app.acct (id, amount, note) VALUES (2, 20, 'new')")
+                   .error);
+  reopen();
+  services_.live = &live_;
+  auto history = run("root", Role::kSystem, "DESCRIBE app.acct HISTORY");
+  ASSERT_FALSE(history.error) << history.error->to_string();
+  const RowsResult* rows = result_rows(history.results[0].result);
+  std::set<int64_t> versions;
+  for (const auto& row : rows->rows) versions.insert(std::get<int64_t>(row[0]));
+  EXPECT_EQ(versions, (std::set<int64_t>{1, 2, 3}));
+  auto read = run("root", Role::kSystem, "SELECT id, amount, note FROM app.acct ORDER BY id");
+  ASSERT_FALSE(read.error) << read.error->to_string();
+  const RowsResult* data = result_rows(read.results[0].result);
+  ASSERT_EQ(data->rows.size(), 2u);
+  EXPECT_EQ(std::get<int64_t>(data->rows[0][1]), 10);
+  EXPECT_EQ(std::get<std::string>(data->rows[0][2]), "n/a");
+  EXPECT_EQ(std::get<std::string>(data->rows[1][2]), "new");
 }
 
 }  // namespace

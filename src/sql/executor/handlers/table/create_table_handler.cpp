@@ -17,7 +17,7 @@ namespace kalam {
 namespace {
 
 Status invalid(std::string message, std::string argument) {
-  return Status(ErrorCode::kInvalidArgument, std::move(message)).with_detail("argument", std::move(argument));
+  return invalid_table_argument(std::move(message), std::move(argument));
 }
 
 // The table kind: the keyword before TABLE, the TYPE option, or SHARED.
@@ -35,39 +35,6 @@ Result<TableType> table_type_of(const CreateTableStmt& stmt) {
     return invalid("the table kind keyword contradicts the TYPE option", "type");
   }
   return from_keyword.value_or(from_option.value_or(TableType::kShared));
-}
-
-Result<int64_t> int_option(const Value& value, const std::string& key, int64_t minimum) {
-  const auto* number = std::get_if<int64_t>(&value);
-  if (number == nullptr || *number < minimum) {
-    return invalid("option " + to_upper(key) + " must be an integer >= " + std::to_string(minimum), key);
-  }
-  return *number;
-}
-
-Status apply_flush_policy(const Value& value, TableOptions& options) {
-  const auto* text = std::get_if<std::string>(&value);
-  if (text == nullptr || text->empty())
-    return invalid("FLUSH_POLICY must be like 'rows:1000,interval:60'", "flush_policy");
-  size_t start = 0;
-  while (start <= text->size()) {
-    size_t comma = text->find(',', start);
-    std::string part = text->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    size_t colon = part.find(':');
-    std::string kind = colon == std::string::npos ? std::string() : part.substr(0, colon);
-    std::string number = colon == std::string::npos ? std::string() : part.substr(colon + 1);
-    if (!number.empty() && number.back() == 's' && kind == "interval") number.pop_back();
-    bool digits =
-        !number.empty() && number.size() <= 12 && number.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits || std::stoll(number) < 1 || (kind != "rows" && kind != "interval")) {
-      return invalid("FLUSH_POLICY must be like 'rows:1000', 'interval:60' or 'rows:1000,interval:60'",
-                     "flush_policy");
-    }
-    (kind == "rows" ? options.flush_row_limit : options.flush_interval_seconds) = std::stoll(number);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return Status::ok();
 }
 
 }  // namespace
@@ -101,23 +68,10 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
       const auto* text = std::get_if<std::string>(&value);
       if (text == nullptr) return invalid("STORAGE_ID must be a string", key);
       schema.options.storage_id = to_lower(*text);
-    } else if (key == "flush_policy") {
-      KALAM_RETURN_IF_ERROR(apply_flush_policy(value, schema.options));
-    } else if (key == "deleted_retention_hours") {
-      KALAM_ASSIGN_OR_RETURN(schema.options.deleted_retention_hours, int_option(value, key, 0));
-    } else if (key == "ttl_seconds") {
-      if (table_type != TableType::kStream) return invalid("TTL_SECONDS applies to STREAM tables only", key);
-      KALAM_ASSIGN_OR_RETURN(schema.options.ttl_seconds, int_option(value, key, 1));
-      has_ttl = true;
-    } else if (key == "access_level") {
-      if (table_type != TableType::kShared) return invalid("ACCESS_LEVEL applies to SHARED tables only", key);
-      const auto* text = std::get_if<std::string>(&value);
-      auto level = text != nullptr ? parse_access_level(*text) : std::nullopt;
-      if (!level) return invalid("ACCESS_LEVEL must be 'PUBLIC', 'PRIVATE' or 'RESTRICTED'", key);
-      schema.options.access_level = *level;
-    } else {
-      return invalid("unknown table option " + to_upper(key), key);
+      continue;
     }
+    KALAM_RETURN_IF_ERROR(apply_table_option(key, value, table_type, schema.options));
+    has_ttl = has_ttl || key == "ttl_seconds";
   }
   if (table_type == TableType::kStream && !has_ttl) {
     return invalid("a STREAM table needs TTL_SECONDS (or TTL n)", "ttl_seconds");
@@ -131,51 +85,14 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
   std::set<std::string> names;
   std::vector<std::string> pk_names = stmt.primary_key;
   for (const ColumnSpec& spec : stmt.columns) {
-    if (is_system_column_name(spec.name)) {
-      return invalid("'" + spec.name + "' is a system column and cannot be declared", "column");
-    }
     if (!names.insert(spec.name).second)
       return invalid("column '" + spec.name + "' is declared twice", "column");
-    ColumnDef column;
-    column.unique = spec.unique;
-    column.column_id = schema.next_column_id++;
-    column.name = spec.name;
-    if (spec.type_name.empty()) return invalid("column '" + spec.name + "' needs a type", "column");
-    auto type = parse_data_type(spec.type_name);
-    if (!type || *type == DataType::kAny) {
-      return invalid("unknown type '" + spec.type_name + "' for column '" + spec.name + "'", "type");
-    }
-    column.type = *type;
-    if (spec.length > 0 && column.type != DataType::kText) {
-      return invalid("a length applies to VARCHAR/CHAR only (column '" + spec.name + "')", "type");
-    }
-    column.max_length = spec.length;
-    if (spec.precision > 0) {
-      if (column.type != DataType::kDecimal) return invalid("precision applies to DECIMAL only", "type");
-      if (spec.precision > 38 || spec.scale > spec.precision) {
-        return invalid("DECIMAL(p,s) needs 1 <= p <= 38 and s <= p", "type");
-      }
-      column.precision = spec.precision;
-      column.scale = spec.scale;
-    }
-    column.nullable = !spec.not_null.value_or(false);
+    KALAM_ASSIGN_OR_RETURN(ColumnDef column, column_from_spec(spec, schema.next_column_id++));
     if (spec.primary_key) {
       if (!stmt.primary_key.empty() || pk_names.size() > stmt.primary_key.size()) {
         return invalid("the primary key is declared more than once", "primary_key");
       }
       pk_names.push_back(spec.name);
-    }
-    if (spec.auto_increment) {
-      if (column.type != DataType::kBigInt && column.type != DataType::kInt) {
-        return invalid("AUTO_INCREMENT needs a BIGINT column ('" + spec.name + "')", "column");
-      }
-      column.type = DataType::kBigInt;
-      if (spec.default_sql) return invalid("AUTO_INCREMENT columns cannot have a DEFAULT", "default");
-      column.default_expr = "SNOWFLAKE_ID()";
-    }
-    if (spec.default_sql) {
-      KALAM_ASSIGN_OR_RETURN(std::string normalized, normalize_default(*spec.default_sql, column));
-      column.default_expr = std::move(normalized);
     }
     version.columns.push_back(std::move(column));
   }

@@ -22,4 +22,16 @@ Status table_not_found(std::string_view namespace_id, std::string_view table_nam
 // ALTER/DROP: dba and system any table; others only USER/STREAM tables they created.
 Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table, std::string_view operation);
 
+// INVALID_ARGUMENT naming `argument`.
+Status invalid_table_argument(std::string message, std::string argument);
+
+// Applies one table option (flush_policy, deleted_retention_hours, ttl_seconds,
+// access_level) of CREATE TABLE … WITH (…) or ALTER TABLE … SET (…).
+Status apply_table_option(const std::string& key, const Value& value, TableType table_type,
+                          TableOptions& options);
+
+// The column a ColumnSpec declares (type and aliases, length, precision, NOT NULL,
+// UNIQUE, AUTO_INCREMENT → BIGINT DEFAULT SNOWFLAKE_ID(), normalized DEFAULT).
+Result<ColumnDef> column_from_spec(const ColumnSpec& spec, uint32_t column_id);
+
 }  // namespace kalam

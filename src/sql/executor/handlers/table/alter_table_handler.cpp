@@ -1,0 +1,185 @@
+// ALTER TABLE handler: builds the next schema version and persists it with its
+// audit row. Checks that need the data (NOT NULL on a non-empty table or column)
+// scan the table's rows in every scope.
+#include "sql/executor/handlers/table/alter_table_handler.h"
+
+#include "catalog/schema_registry.h"
+#include "catalog/table_schema.h"
+#include "sql/executor/handlers/table/table_rules.h"
+#include "sql/executor/helpers/audit.h"
+#include "sql/executor/helpers/json_builder.h"
+#include "storage/key_encoding.h"
+#include "storage/row_codec.h"
+
+namespace kalam {
+namespace {
+
+// True when some live row of the table (any scope) satisfies `pred`.
+Result<bool> any_live_row(StorageEngine& storage, const TableSchema& schema,
+                          const std::function<bool(const StoredRow&)>& pred) {
+  KeyEncoder prefix;
+  prefix.append_u64(schema.table_id);
+  bool found = false;
+  Status decode_status;
+  KALAM_RETURN_IF_ERROR(
+      storage.scan_prefix(ColumnFamily::kRows, prefix.data(), [&](std::string_view, std::string_view value) {
+        auto row = decode_row(value);
+        if (!row.is_ok()) {
+          decode_status = row.status();
+          return false;
+        }
+        if (!row->deleted && pred(*row)) found = true;
+        return !found;
+      }));
+  KALAM_RETURN_IF_ERROR(decode_status);
+  return found;
+}
+
+ColumnDef* find_mutable(SchemaVersion& version, const std::string& name) {
+  for (ColumnDef& column : version.columns) {
+    if (column.name == name) return &column;
+  }
+  return nullptr;
+}
+
+Status column_not_found(const TableSchema& schema, const std::string& name) {
+  return invalid_table_argument("table " + schema.qualified_name() + " has no column '" + name + "'",
+                                "column");
+}
+
+}  // namespace
+
+Status AlterTableHandler::check_authorization(const ExecutionContext& ctx, const AlterTableStmt& stmt) const {
+  auto namespace_id = resolve_table_namespace(stmt.table, ctx);
+  if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
+  const TableDef* table =
+      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  if (table == nullptr) return Status::ok();
+  return check_may_change_table(ctx, *table, "ALTER TABLE");
+}
+
+Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const AlterTableStmt& stmt) {
+  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
+  CatalogChange change = services_.schema_registry->begin_change();
+  const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
+  if (table == nullptr || !table->schema) return table_not_found(namespace_id, stmt.table.table_name);
+  TableSchema schema = *table->schema;
+  SchemaVersion next = schema.current();
+  next.version = schema.schema_version() + 1;
+  next.created_at_us = ctx.timestamp_us;
+  JsonObjectBuilder details;
+  switch (stmt.action) {
+    case AlterTableAction::kAddColumn: {
+      if (find_mutable(next, stmt.column.name) != nullptr) {
+        return invalid_table_argument("column '" + stmt.column.name + "' already exists", "column");
+      }
+      if (stmt.column.primary_key)
+        return invalid_table_argument("a primary key cannot be added", "primary_key");
+      KALAM_ASSIGN_OR_RETURN(ColumnDef column, column_from_spec(stmt.column, schema.next_column_id));
+      if (!column.nullable && !column.default_expr) {
+        KALAM_ASSIGN_OR_RETURN(
+            bool has_rows, any_live_row(*services_.storage, schema, [](const StoredRow&) { return true; }));
+        if (has_rows) {
+          return invalid_table_argument(
+              "a NOT NULL column without a DEFAULT cannot be added to a table that has rows", "column");
+        }
+      }
+      schema.next_column_id++;
+      details.add("add_column", column.name);
+      next.columns.push_back(std::move(column));
+      break;
+    }
+    case AlterTableAction::kDropColumn: {
+      ColumnDef* column = find_mutable(next, stmt.column_name);
+      if (column == nullptr) return column_not_found(schema, stmt.column_name);
+      if (column->pk_position >= 0) {
+        return invalid_table_argument("primary-key column '" + column->name + "' cannot be dropped",
+                                      "column");
+      }
+      if (next.columns.size() == 1)
+        return invalid_table_argument("a table needs at least one column", "column");
+      details.add("drop_column", column->name);
+      next.columns.erase(next.columns.begin() + (column - next.columns.data()));
+      break;
+    }
+    case AlterTableAction::kRenameColumn: {
+      ColumnDef* column = find_mutable(next, stmt.column_name);
+      if (column == nullptr) return column_not_found(schema, stmt.column_name);
+      if (is_system_column_name(stmt.new_name) || find_mutable(next, stmt.new_name) != nullptr) {
+        return invalid_table_argument("column '" + stmt.new_name + "' already exists or is reserved",
+                                      "column");
+      }
+      details.add("rename_column", column->name).add("to", stmt.new_name);
+      column->name = stmt.new_name;
+      break;
+    }
+    case AlterTableAction::kSetDefault:
+    case AlterTableAction::kDropDefault: {
+      ColumnDef* column = find_mutable(next, stmt.column_name);
+      if (column == nullptr) return column_not_found(schema, stmt.column_name);
+      if (stmt.action == AlterTableAction::kSetDefault) {
+        KALAM_ASSIGN_OR_RETURN(std::string normalized, normalize_default(*stmt.default_sql, *column));
+        column->default_expr = normalized;
+        details.add("set_default", column->name).add("default", normalized);
+      } else {
+        column->default_expr.reset();
+        details.add("drop_default", column->name);
+      }
+      break;
+    }
+    case AlterTableAction::kSetNotNull:
+    case AlterTableAction::kDropNotNull: {
+      ColumnDef* column = find_mutable(next, stmt.column_name);
+      if (column == nullptr) return column_not_found(schema, stmt.column_name);
+      if (stmt.action == AlterTableAction::kDropNotNull) {
+        if (column->pk_position >= 0) {
+          return invalid_table_argument("primary-key column '" + column->name + "' is always NOT NULL",
+                                        "column");
+        }
+        column->nullable = true;
+        details.add("drop_not_null", column->name);
+      } else {
+        uint32_t column_id = column->column_id;
+        KALAM_ASSIGN_OR_RETURN(bool has_null,
+                               any_live_row(*services_.storage, schema, [&](const StoredRow& row) {
+                                 const Value* cell = row.cell(column_id);
+                                 return cell == nullptr || is_null(*cell);
+                               }));
+        if (has_null) {
+          return invalid_table_argument("column '" + column->name + "' holds NULL values", "column");
+        }
+        column->nullable = false;
+        details.add("set_not_null", column->name);
+      }
+      break;
+    }
+    case AlterTableAction::kSetAccessLevel:
+      KALAM_RETURN_IF_ERROR(
+          apply_table_option("access_level", Value(stmt.access_level), schema.table_type, schema.options));
+      details.add("access_level", stmt.access_level);
+      break;
+    case AlterTableAction::kSetOptions:
+      for (const auto& [key, value] : stmt.options) {
+        if (key == "access_level" || key == "storage_id" || key == "type") {
+          return invalid_table_argument("option " + key + " cannot be changed with SET (…)", key);
+        }
+        KALAM_RETURN_IF_ERROR(apply_table_option(key, value, schema.table_type, schema.options));
+        details.add("option", key);
+      }
+      break;
+  }
+  schema.versions.push_back(std::move(next));
+  schema.updated_at_us = ctx.timestamp_us;
+  std::string qualified = schema.qualified_name();
+  TableDef def = *table;
+  def.updated_at_us = ctx.timestamp_us;
+  def.definition_json = encode_table_schema(schema);
+  def.schema = std::make_shared<const TableSchema>(std::move(schema));
+  change.put_table(std::move(def));
+  log_ddl_operation(change.batch(), ctx, services_, "ALTER_TABLE", "table:" + qualified, details.build());
+  KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER TABLE"));
+  KALAM_RETURN_IF_ERROR(change.commit());
+  return ExecutionResult(SuccessResult{"Table '" + qualified + "' altered", 1});
+}
+
+}  // namespace kalam
