@@ -161,7 +161,7 @@ class RunnerAgainstRealServerTest(unittest.TestCase):
             NULL
 
             statement error
-            SHOW STATS FOR TABLE nowhere.t
+            STORAGE FLUSH TABLE nowhere.t
 
             bogus record
             SELECT 1

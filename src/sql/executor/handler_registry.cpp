@@ -11,6 +11,7 @@
 #include "sql/executor/handlers/namespace/show_namespaces_handler.h"
 #include "sql/executor/handlers/namespace/use_namespace_handler.h"
 #include "sql/executor/handlers/query/execute_as_handler.h"
+#include "sql/executor/handlers/query/explain_handler.h"
 #include "sql/executor/handlers/query/select_handler.h"
 #include "sql/executor/handlers/storage/alter_storage_handler.h"
 #include "sql/executor/handlers/storage/check_storage_handler.h"
@@ -21,6 +22,7 @@
 #include "sql/executor/handlers/table/create_table_handler.h"
 #include "sql/executor/handlers/table/describe_table_handler.h"
 #include "sql/executor/handlers/table/drop_table_handler.h"
+#include "sql/executor/handlers/table/show_stats_handler.h"
 #include "sql/executor/handlers/table/show_tables_handler.h"
 #include "sql/executor/handlers/transaction/begin_handler.h"
 #include "sql/executor/handlers/transaction/commit_handler.h"
@@ -57,6 +59,7 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   // Queries
   registry.add(K::kSelect, std::make_unique<SelectHandler>(services));
   registry.add(K::kExecuteAsUser, std::make_unique<ExecuteAsHandler>(services));
+  registry.add(K::kExplain, std::make_unique<ExplainHandler>(services));
   // DML
   registry.add(K::kInsert, std::make_unique<InsertHandler>(services));
   registry.add(K::kUpdate, std::make_unique<UpdateHandler>(services));
@@ -65,6 +68,7 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kCreateTable, std::make_unique<CreateTableHandler>(services));
   registry.add(K::kAlterTable, std::make_unique<AlterTableHandler>(services));
   registry.add(K::kDropTable, std::make_unique<DropTableHandler>(services));
+  registry.add(K::kShowStats, std::make_unique<ShowStatsHandler>(services));
   registry.add(K::kShowTables, std::make_unique<ShowTablesHandler>(services));
   registry.add(K::kDescribeTable, std::make_unique<DescribeTableHandler>(services));
   // Transactions
@@ -91,8 +95,8 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   // Not built yet (ALTER TABLE, stats, indexes, flush and jobs, live queries,
   // transactions, EXECUTE AS, EXPLAIN): each
   // answers NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind : {K::kExplain, K::kShowStats, K::kCreateIndex, K::kDropIndex, K::kFlushTable, K::kFlushAll,
-                 K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
+  for (K kind : {K::kCreateIndex, K::kDropIndex, K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs,
+                 K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

@@ -745,6 +745,24 @@ Result<StatementBody> parse_alter_table(Parser& parser, const std::vector<Token>
   return StatementBody(std::move(stmt));
 }
 
+Result<StatementBody> parse_show_stats(Parser& parser) {
+  ShowStatsStmt stmt;
+  parser.accept_keywords({"show", "stats"});
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("for"));
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("table"));
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_explain(Parser& parser, std::string_view text) {
+  parser.accept_keyword("explain");
+  parser.accept_keywords({"query", "plan"});
+  const Token& first = parser.peek();
+  if (first.kind == TokenKind::kEnd) return syntax_error(first, "a query to explain");
+  return StatementBody(ExplainStmt{std::string(text.substr(first.offset))});
+}
+
 Result<StatementBody> parse_drop_table(Parser& parser) {
   DropTableStmt stmt;
   parser.accept_keyword("drop");
@@ -957,6 +975,12 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kCreateTable:
       body = parse_create_table(parser, tokens);
+      break;
+    case StatementKind::kShowStats:
+      body = parse_show_stats(parser);
+      break;
+    case StatementKind::kExplain:
+      body = parse_explain(parser, text);
       break;
     case StatementKind::kAlterTable:
       body = parse_alter_table(parser, tokens);

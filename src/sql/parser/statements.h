@@ -181,6 +181,14 @@ struct ShowTablesStmt {
   std::string namespace_id;  // empty = every namespace the caller can see
 };
 
+struct ShowStatsStmt {
+  TableRef table;
+};
+
+struct ExplainStmt {
+  std::string query_sql;  // the statement after EXPLAIN [QUERY PLAN]
+};
+
 struct DescribeTableStmt {
   TableRef table;
   bool history = false;
@@ -191,7 +199,7 @@ using StatementBody =
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
-                 DescribeTableStmt>;
+                 ShowStatsStmt, ExplainStmt, DescribeTableStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

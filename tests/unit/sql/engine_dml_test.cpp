@@ -180,3 +180,29 @@ TEST_F(EngineDmlTest, AlterTableKeepsEveryVersionAndOldRowsReadAfterRestart) {
 
 }  // namespace
 }  // namespace kalam
+
+namespace kalam {
+namespace {
+
+TEST_F(EngineDmlTest, ShowStatsCountsLiveHotRowsOfEveryScope) {
+  ASSERT_FALSE(run("alice", Role::kUser, "INSERT INTO app.notes (id, body) VALUES (1, 'a'), (2, 'b')").error);
+  ASSERT_FALSE(run("bob", Role::kUser, "INSERT INTO app.notes (id, body) VALUES (1, 'c')").error);
+  ASSERT_FALSE(run("alice", Role::kUser, "DELETE FROM app.notes WHERE id = 2").error);
+  auto stats = run("bob", Role::kUser, "SHOW STATS FOR TABLE app.notes");
+  ASSERT_FALSE(stats.error) << stats.error->to_string();
+  const RowsResult* rows = result_rows(stats.results[0].result);
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->schema[4].name, "hot_rows");
+  EXPECT_EQ(std::get<int64_t>(rows->rows[0][4]), 2);
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][2]), "USER");
+}
+
+TEST_F(EngineDmlTest, ExplainShowsThePlanToAdminsOnly) {
+  auto plan = run("admin", Role::kDba, "EXPLAIN SELECT * FROM app.acct WHERE id = 1");
+  ASSERT_FALSE(plan.error) << plan.error->to_string();
+  EXPECT_FALSE(result_rows(plan.results[0].result)->rows.empty());
+  EXPECT_EQ(error_of(run("alice", Role::kUser, "EXPLAIN SELECT 1")), ErrorCode::kAuthInsufficientRole);
+}
+
+}  // namespace
+}  // namespace kalam

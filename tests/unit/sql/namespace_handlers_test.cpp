@@ -154,9 +154,9 @@ TEST_F(ExecutorTest, EmptyAndOversizedBatches) {
 }
 
 TEST_F(ExecutorTest, NotYetBuiltStatementsAnswerNotImplemented) {
-  auto outcome = run("root", Role::kSystem, "SHOW STATS FOR TABLE chat.messages");
+  auto outcome = run("root", Role::kSystem, "STORAGE FLUSH TABLE chat.messages");
   ASSERT_EQ(error_of(outcome), ErrorCode::kNotImplemented);
-  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "SHOW STATS");
+  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "STORAGE FLUSH TABLE");
 }
 
 // A handler that outlives the deadline: the executor must report TIMEOUT.
