@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "catalog/value_coercion.h"
 #include "common/base64.h"
 #include "common/string_util.h"
 #include "common/time_util.h"
@@ -78,6 +79,12 @@ void append_json_value(std::string& out, const Value& value, DataType type) {
         return;
       case DataType::kTimestamp:
         append_string(out, format_timestamp_micros(*integer));
+        return;
+      case DataType::kDate:
+        append_string(out, format_date_days(*integer));
+        return;
+      case DataType::kTime:
+        append_string(out, format_time_micros(*integer));
         return;
       case DataType::kSmallInt:
       case DataType::kInt:

@@ -84,7 +84,14 @@ struct EngineSession {
   TransactionState* tx = nullptr;                                    // the request's open transaction, if any
   std::vector<RowChange> changes;                                    // this statement's change events
   std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;   // scope prefix → rows
-  std::vector<std::string> rowid_keys;                               // rowid → row key, for UPDATE/DELETE
+  // The stored _seq (0 = absent) of each key this statement writes, read when it was
+  // first written: the commit fails if another commit changed the key meanwhile.
+  std::map<std::string, int64_t> base_seq;
+  // Live-row counts of scopes seen by this thread's earlier statements: planning
+  // estimates that do not read the table (kept across statements).
+  std::unordered_map<std::string, size_t> row_estimates;
+  std::vector<std::string> rowid_keys;                // rowid → row key, for UPDATE/DELETE
+  std::vector<int64_t> rowid_seqs;                    // rowid → the _seq the scan saw (conflict base)
   std::unordered_map<std::string, int64_t> rowid_of;  // row key → its rowid (stable per statement)
   DmlCounts counts;
   std::string written_table;  // "ns.table" of the statement's writes (for the audit row)
@@ -104,7 +111,9 @@ struct EngineSession {
     tables.clear();
     pending.rows.clear();
     scan_cache.clear();
+    base_seq.clear();
     rowid_keys.clear();
+    rowid_seqs.clear();
     rowid_of.clear();
     counts = DmlCounts{};
     written_table.clear();
@@ -119,7 +128,9 @@ struct EngineSession {
     tables.clear();
     pending.rows.clear();
     scan_cache.clear();
+    base_seq.clear();
     rowid_keys.clear();
+    rowid_seqs.clear();
     rowid_of.clear();
   }
 };

@@ -210,7 +210,7 @@ int deny(Status status) {
   return SQLITE_DENY;
 }
 
-int authorize(void*, int action, const char* arg1, const char*, const char* database, const char*) {
+int authorize(void*, int action, const char* arg1, const char* arg2, const char* database, const char*) {
   EngineSession& session = engine_session();
   if (session.internal_ddl) return SQLITE_OK;
   const bool in_system = database != nullptr && std::strcmp(database, "system") == 0;
@@ -257,6 +257,11 @@ int authorize(void*, int action, const char* arg1, const char*, const char* data
       if (session.ctx == nullptr || !may_read_table(schema, session.ctx->role)) {
         return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
                         .with_detail("name", table->first));
+      }
+      if (action == SQLITE_UPDATE && arg2 != nullptr &&
+          (std::strcmp(arg2, "_seq") == 0 || std::strcmp(arg2, "_deleted") == 0)) {
+        return deny(Status(ErrorCode::kInvalidArgument, std::string(arg2) + " is assigned by KalamDB")
+                        .with_detail("argument", std::string(arg2)));
       }
       if (action == SQLITE_UPDATE && schema.table_type == TableType::kStream) {
         return deny(
@@ -357,9 +362,10 @@ Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
 }
 
 Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext& ctx) {
+  const char* statement_type = engine_session().allow_writes ? "DML" : "SELECT";
   if (!t_state.failure.is_ok()) return std::move(t_state.failure);
   std::string message = sqlite3_errmsg(db);
-  if (rc == SQLITE_INTERRUPT) return ctx.check_deadline("SELECT");
+  if (rc == SQLITE_INTERRUPT) return ctx.check_deadline(statement_type);
   constexpr std::string_view kNoSuchTable = "no such table: ";
   if (message.rfind(kNoSuchTable, 0) == 0) {
     std::string name = message.substr(kNoSuchTable.size());
@@ -505,6 +511,23 @@ Result<int64_t> stored_seq(ExecutorServices& services, const std::string& key) {
   return header.seq;
 }
 
+// REQUIRES: commit_mutex() held. Write-write conflict check: every key still has the
+// stored version it had when first written. A key that was absent and is now taken
+// by a concurrent commit is a duplicate key; any other change is a conflict.
+Status check_unchanged(ExecutorServices& services, const std::map<std::string, int64_t>& base_seq) {
+  for (const auto& [key, base] : base_seq) {
+    KALAM_ASSIGN_OR_RETURN(int64_t current, stored_seq(services, key));
+    if (current == base) continue;
+    if (base == 0) {
+      return Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement inserted the same primary key")
+          .with_detail("key", std::string("(concurrent insert)"));
+    }
+    return Status(ErrorCode::kTransactionConflict,
+                  "another statement changed a row this one writes since it was read; nothing was committed");
+  }
+  return Status::ok();
+}
+
 void append_rows(WriteBatch& batch, const PendingWrites& writes) {
   for (const auto& [key, value] : writes.rows) {
     if (value) {
@@ -523,6 +546,53 @@ std::string_view dml_action(const DmlCounts& counts) {
 
 }  // namespace
 
+namespace {
+
+// INSERT … ON CONFLICT [(cols)] DO NOTHING becomes INSERT OR IGNORE (SQLite has no
+// UPSERT on virtual tables); DO UPDATE and RETURNING are not supported yet.
+Result<std::string> rewrite_unsupported_clauses(std::string_view sql, bool allow_writes) {
+  if (!allow_writes) return std::string(sql);
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
+  auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
+  int depth = 0;
+  std::optional<size_t> conflict_begin;
+  size_t conflict_end = 0;
+  for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
+    const Token& token = tokens[idx];
+    if (token.is_symbol("(")) ++depth;
+    if (token.is_symbol(")")) --depth;
+    if (depth != 0) continue;
+    if (token.is_keyword("returning")) {
+      return Status(ErrorCode::kNotImplemented, "RETURNING is not implemented yet")
+          .with_detail("feature", std::string("RETURNING"));
+    }
+    if (token.is_keyword("on") && tok(idx + 1).is_keyword("conflict")) {
+      size_t pos = idx + 2;
+      if (tok(pos).is_symbol("(")) {
+        while (pos < tokens.size() && !tok(pos).is_symbol(")")) ++pos;
+        ++pos;
+      }
+      if (tok(pos).is_keyword("do") && tok(pos + 1).is_keyword("nothing")) {
+        conflict_begin = token.offset;
+        conflict_end = tok(pos + 1).offset + tok(pos + 1).length;
+        idx = pos + 1;
+        continue;
+      }
+      return Status(ErrorCode::kNotImplemented, "ON CONFLICT … DO UPDATE is not implemented yet")
+          .with_detail("feature", std::string("ON CONFLICT DO UPDATE"));
+    }
+  }
+  if (!conflict_begin || !tokens[0].is_keyword("insert")) return std::string(sql);
+  std::string out(sql.substr(0, tokens[0].offset + tokens[0].length));
+  out += " OR IGNORE";
+  out.append(
+      sql.substr(tokens[0].offset + tokens[0].length, *conflict_begin - tokens[0].offset - tokens[0].length));
+  out.append(sql.substr(conflict_end));
+  return out;
+}
+
+}  // namespace
+
 Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
   std::shared_ptr<TransactionState> tx = std::move(ctx.transaction);
   if (!tx || tx->writes.rows.empty()) return Status::ok();
@@ -533,13 +603,7 @@ Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
   }
   {
     std::lock_guard<std::mutex> lock(commit_mutex());
-    for (const auto& [key, base] : tx->base_seq) {
-      KALAM_ASSIGN_OR_RETURN(int64_t current, stored_seq(services_, key));
-      if (current != base) {
-        return Status(ErrorCode::kTransactionConflict,
-                      "another transaction changed a row this transaction writes; nothing was committed");
-      }
-    }
+    KALAM_RETURN_IF_ERROR(check_unchanged(services_, tx->base_seq));
     KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
   }
   if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
@@ -564,7 +628,8 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     }
   } reset;
 
-  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, sql));
+  KALAM_ASSIGN_OR_RETURN(std::string supported, rewrite_unsupported_clauses(sql, allow_writes));
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, supported));
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db, resolved.data(), static_cast<int>(resolved.size()), 0, &raw, &tail);
@@ -635,13 +700,8 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   if (session.tx != nullptr) {
     // Inside BEGIN … COMMIT: the statement's writes join the transaction.
     TransactionState& tx = *session.tx;
-    for (auto& [key, value] : session.pending.rows) {
-      if (tx.base_seq.count(key) == 0) {
-        KALAM_ASSIGN_OR_RETURN(int64_t seq, stored_seq(services_, key));
-        tx.base_seq[key] = seq;
-      }
-      tx.writes.rows[key] = std::move(value);
-    }
+    for (auto& [key, value] : session.pending.rows) tx.writes.rows[key] = std::move(value);
+    for (const auto& [key, seq] : session.base_seq) tx.base_seq.emplace(key, seq);
     if (allow_writes)
       tx.audits.push_back(
           PendingAudit{std::string(dml_action(session.counts)), "table:" + session.written_table, affected});
@@ -654,6 +714,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
                       affected);
     {
       std::lock_guard<std::mutex> lock(commit_mutex());
+      KALAM_RETURN_IF_ERROR(check_unchanged(services_, session.base_seq));
       KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
     }
     if (services_.live != nullptr && !session.changes.empty()) services_.live->publish(session.changes);

@@ -130,7 +130,21 @@ Result<std::optional<std::string>> load_row(const std::string& key) {
   if (session.tx != nullptr) {
     if (const auto* written = session.tx->writes.find(key)) return *written;
   }
-  return session.services->storage->get(ColumnFamily::kRows, key);
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                         session.services->storage->get(ColumnFamily::kRows, key));
+  // The version this statement decided on is the one it read: remember it for the
+  // commit-time conflict check (a later read would hide a concurrent commit).
+  bool known =
+      session.base_seq.count(key) != 0 || (session.tx != nullptr && session.tx->base_seq.count(key) != 0);
+  if (!known) {
+    int64_t seq = 0;
+    if (stored) {
+      auto header = decode_row_header(*stored);
+      if (header.is_ok()) seq = header->seq;
+    }
+    session.base_seq[key] = seq;
+  }
+  return stored;
 }
 
 bool expired(const TableSchema& schema, const StoredRow& row, int64_t now_us) {
@@ -226,6 +240,7 @@ Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) 
     snapshot->rows.push_back(ScanRow{key, std::move(row)});
   }
   session.scan_cache[prefix] = snapshot;
+  session.row_estimates[prefix] = snapshot->live_rows;
   return snapshot;
 }
 
@@ -291,9 +306,13 @@ std::optional<std::string> probe_key(sqlite3_value* value, DataType type) {
 int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   auto schema = schema_of(reinterpret_cast<TableVtab*>(base));
   if (!schema || engine_session().ctx == nullptr) return SQLITE_ERROR;
-  auto snapshot = scope_snapshot(*schema);
-  if (!snapshot.is_ok()) return fail(base, snapshot.status());
-  double rows = static_cast<double>(std::max<size_t>(1, (*snapshot)->live_rows));
+  // Planning never reads the table: it uses the size this thread last saw (1000 before that).
+  EngineSession& session = engine_session();
+  std::string prefix = row_scope_prefix(schema->table_id, scope_of(*schema, *session.ctx));
+  auto estimate_it = session.row_estimates.find(prefix);
+  double rows = estimate_it == session.row_estimates.end()
+                    ? 1000.0
+                    : static_cast<double>(std::max<size_t>(1, estimate_it->second));
   const auto& columns = schema->current().columns;
   int column_count = static_cast<int>(columns.size());
   int idx_num = 0;
@@ -490,7 +509,10 @@ int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
   // Stable per statement: SQLite de-duplicates OR branches and IN lookups by rowid.
   const std::string& key = cursor->current().key;
   auto [it, inserted] = session.rowid_of.try_emplace(key, static_cast<int64_t>(session.rowid_keys.size()));
-  if (inserted) session.rowid_keys.push_back(key);
+  if (inserted) {
+    session.rowid_keys.push_back(key);
+    session.rowid_seqs.push_back(cursor->current().row.seq);
+  }
   *rowid = static_cast<sqlite3_int64>(it->second);
   return SQLITE_OK;
 }
@@ -523,8 +545,53 @@ void record_change(const TableSchema& schema, ChangeKind kind, const StoredRow* 
 // Records a write of the statement and drops cached scans that it makes stale.
 void write_pending(const std::string& key, std::string value) {
   EngineSession& session = engine_session();
+  bool known =
+      session.base_seq.count(key) != 0 || (session.tx != nullptr && session.tx->base_seq.count(key) != 0);
+  if (!known) {
+    int64_t seq = 0;
+    auto stored = session.services->storage->get(ColumnFamily::kRows, key);
+    if (stored.is_ok() && *stored) {
+      auto header = decode_row_header(**stored);
+      if (header.is_ok()) seq = header->seq;
+    }
+    session.base_seq[key] = seq;
+  }
   session.pending.rows[key] = std::move(value);
   session.scan_cache.clear();
+}
+
+// A value that came from a $n parameter and does not fit its column is reported as
+// PARAM_TYPE_MISMATCH naming the parameter (the engine sees only values, so the
+// parameter is the one whose value equals the rejected input).
+Status parameter_error_or(Status status, const Value& input, const ColumnDef& column,
+                          const ExecutionContext& ctx) {
+  if (status.code() != ErrorCode::kTypeMismatch) return status;
+  for (size_t index = 0; index < ctx.params.size(); ++index) {
+    const ParamValue& param = ctx.params[index];
+    Value as_value;
+    if (const auto* boolean = std::get_if<bool>(&param)) {
+      as_value = Value(static_cast<int64_t>(*boolean ? 1 : 0));
+    } else if (const auto* integer = std::get_if<int64_t>(&param)) {
+      as_value = Value(*integer);
+    } else if (const auto* real = std::get_if<double>(&param)) {
+      as_value = Value(*real);
+    } else if (const auto* text = std::get_if<std::string>(&param)) {
+      as_value = Value(*text);
+    } else if (const auto* json = std::get_if<JsonText>(&param)) {
+      as_value = Value(json->text);
+    } else {
+      continue;
+    }
+    if (as_value != input) continue;
+    return Status(ErrorCode::kParamTypeMismatch,
+                  "parameter $" + std::to_string(index + 1) + " (" + std::string(param_type_name(param)) +
+                      ") cannot be stored in column '" + column.name + "' of type " + column_type_sql(column))
+        .with_detail("index", static_cast<int64_t>(index + 1))
+        .with_detail("expected_type", column_type_sql(column))
+        .with_detail("actual_type", std::string(param_type_name(param)))
+        .with_detail("column_name", column.name);
+  }
+  return status;
 }
 
 struct NewRow {
@@ -553,7 +620,10 @@ Result<NewRow> build_row(const TableSchema& schema, sqlite3_value** values, cons
       default_ctx.next_snowflake_id = [&session] { return session.services->ids->next(); };
       KALAM_ASSIGN_OR_RETURN(stored[idx], evaluate_default(spec, column, default_ctx));
     } else {
-      KALAM_ASSIGN_OR_RETURN(stored[idx], coerce_value(from_sqlite(values[idx]), column));
+      Value input = from_sqlite(values[idx]);
+      auto coerced = coerce_value(input, column);
+      if (!coerced.is_ok()) return parameter_error_or(std::move(coerced).status(), input, column, ctx);
+      stored[idx] = std::move(coerced).value();
     }
     if (is_null(stored[idx]) && (!column.nullable || column.pk_position >= 0)) {
       return Status(ErrorCode::kNotNullViolation, "column '" + column.name + "' cannot be NULL")
@@ -631,29 +701,36 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
   session.written_table = schema.qualified_name();
 
+  // The key of a row SQLite scanned; its conflict base is the version the scan saw.
   auto old_key_of = [&](sqlite3_value* rowid) -> const std::string* {
     auto index = static_cast<size_t>(sqlite3_value_int64(rowid));
-    return index < session.rowid_keys.size() ? &session.rowid_keys[index] : nullptr;
+    if (index >= session.rowid_keys.size()) return nullptr;
+    const std::string& key = session.rowid_keys[index];
+    bool known =
+        session.base_seq.count(key) != 0 || (session.tx != nullptr && session.tx->base_seq.count(key) != 0);
+    if (!known) session.base_seq[key] = session.rowid_seqs[index];
+    return &key;
   };
-  auto tombstone = [&](const std::string& key) -> Status {
+  // Returns whether a live row became a tombstone (deleting a tombstone does nothing).
+  auto tombstone = [&](const std::string& key) -> Result<bool> {
     KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
-    if (!value) return Status::ok();
+    if (!value) return false;
     KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
-    if (row.deleted) return Status::ok();
+    if (row.deleted) return false;
     StoredRow before = row;
     row.deleted = true;
     row.seq = session.services->ids->next();
     write_pending(key, encode_row(row));
     record_change(schema, ChangeKind::kDelete, &before, nullptr, row.seq);
-    return Status::ok();
+    return true;
   };
 
   if (argc == 1) {  // DELETE
     const std::string* key = old_key_of(argv[0]);
     if (key == nullptr) return fail(base, Status(ErrorCode::kInternalError, "unknown row in DELETE"));
-    Status status = tombstone(*key);
-    if (!status.is_ok()) return fail(base, status);
-    session.counts.deleted++;
+    auto deleted = tombstone(*key);
+    if (!deleted.is_ok()) return fail(base, deleted.status());
+    if (*deleted) session.counts.deleted++;
     return SQLITE_OK;
   }
 
@@ -717,6 +794,17 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   if (!*old_value) return SQLITE_OK;
   auto old_row = decode_row(**old_value);
   if (!old_row.is_ok()) return fail(base, old_row.status());
+  if (old_row->deleted) return SQLITE_OK;  // tombstones are never updated back to life
+  // The new values were computed from the version the scan read; if a concurrent
+  // commit replaced it since, this statement must not silently overwrite (or, when the
+  // values happen to match, silently skip) that change.
+  bool own_write = session.pending.find(old_key) != nullptr ||
+                   (session.tx != nullptr && session.tx->writes.find(old_key) != nullptr);
+  auto base_it = session.base_seq.find(old_key);
+  if (!own_write && base_it != session.base_seq.end() && base_it->second != old_row->seq) {
+    return fail(base, Status(ErrorCode::kTransactionConflict,
+                             "the row changed while this statement ran; nothing was written"));
+  }
   auto row = build_row(schema, values, prefix, session.services->ids->next(), false);
   if (!row.is_ok()) return fail(base, row.status(), SQLITE_CONSTRAINT);
   if (schema.hidden_primary_key) row->key = old_key;  // the hidden key never changes
@@ -738,8 +826,8 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
                       .with_detail("key", key_text),
                   SQLITE_CONSTRAINT);
     }
-    Status status = tombstone(old_key);
-    if (!status.is_ok()) return fail(base, status);
+    auto removed = tombstone(old_key);
+    if (!removed.is_ok()) return fail(base, removed.status());
   }
   Status unique = check_unique(schema, *row, old_key);
   if (!unique.is_ok()) return fail(base, unique, SQLITE_CONSTRAINT);

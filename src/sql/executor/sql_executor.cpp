@@ -49,26 +49,29 @@ Result<ExecutionResult> SqlExecutor::execute_statement(ExecutionContext& ctx,
                   "no handler registered for " + std::string(statement_kind_name(statement.kind)));
   }
   Status decision = handler->authorize(ctx, statement);
-  if (!decision.is_ok()) {
-    if (decision.code() == ErrorCode::kAuthInsufficientRole) {
-      std::string details = JsonObjectBuilder()
-                                .add("operation", statement_kind_name(statement.kind))
-                                .add("actual_role", role_name(ctx.role))
-                                .add("message", decision.message())
-                                .build();
-      log_auth_event(ctx, services_, "AUTHORIZATION_DENIED",
-                     audit_action_name(statement_kind_name(statement.kind)), std::move(details), false)
-          .permit_unchecked();  // the denial is returned whether or not its audit row could be written
+  if (decision.is_ok()) {
+    if (ctx.transaction && statement_kind_is_ddl(statement.kind)) {
+      return Status(ErrorCode::kInvalidArgument,
+                    std::string(statement_kind_name(statement.kind)) + " is not allowed inside a transaction")
+          .with_detail("argument", std::string("transaction"));
     }
-    return decision;
+    KALAM_RETURN_IF_ERROR(ctx.check_deadline(statement_kind_name(statement.kind)));
+    auto result = handler->run(ctx, statement);
+    // Table-level refusals that the engine decides while planning are audited too.
+    if (result.is_ok() || result.status().code() != ErrorCode::kAuthInsufficientRole) return result;
+    decision = std::move(result).status();
   }
-  if (ctx.transaction && statement_kind_is_ddl(statement.kind)) {
-    return Status(ErrorCode::kInvalidArgument,
-                  std::string(statement_kind_name(statement.kind)) + " is not allowed inside a transaction")
-        .with_detail("argument", std::string("transaction"));
+  if (decision.code() == ErrorCode::kAuthInsufficientRole) {
+    std::string details = JsonObjectBuilder()
+                              .add("operation", statement_kind_name(statement.kind))
+                              .add("actual_role", role_name(ctx.role))
+                              .add("message", decision.message())
+                              .build();
+    log_auth_event(ctx, services_, "AUTHORIZATION_DENIED",
+                   audit_action_name(statement_kind_name(statement.kind)), std::move(details), false)
+        .permit_unchecked();  // the denial is returned whether or not its audit row could be written
   }
-  KALAM_RETURN_IF_ERROR(ctx.check_deadline(statement_kind_name(statement.kind)));
-  return handler->run(ctx, statement);
+  return decision;
 }
 
 BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view sql) {

@@ -805,9 +805,22 @@ Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
     return unknown_statement(tokens);
   }
   const Token& second = at(1);
-  if (first.is_keyword("select") || first.is_keyword("with") || first.is_keyword("values")) {
+  if (first.is_keyword("with")) {
+    // The statement after the CTE list decides: the first keyword outside parentheses.
+    int depth = 0;
+    for (size_t idx = 1; idx < tokens.size(); ++idx) {
+      const Token& token = tokens[idx];
+      if (token.is_symbol("(")) ++depth;
+      if (token.is_symbol(")")) --depth;
+      if (depth != 0) continue;
+      if (token.is_keyword("insert") || token.is_keyword("replace")) return StatementKind::kInsert;
+      if (token.is_keyword("update")) return StatementKind::kUpdate;
+      if (token.is_keyword("delete")) return StatementKind::kDelete;
+      if (token.is_keyword("select") || token.is_keyword("values")) return StatementKind::kSelect;
+    }
     return StatementKind::kSelect;
   }
+  if (first.is_keyword("select") || first.is_keyword("values")) return StatementKind::kSelect;
   if (first.is_keyword("insert") || first.is_keyword("replace")) return StatementKind::kInsert;
   if (first.is_keyword("update")) return StatementKind::kUpdate;
   if (first.is_keyword("delete")) return StatementKind::kDelete;

@@ -34,6 +34,8 @@ TEST(ResultEncodingTest, ValuesFollowTheirColumnType) {
             "\"2026-11-24T10:15:30.123456Z\"");
   EXPECT_EQ(encode(Value(int64_t{9007199254740993}), DataType::kAny), "\"9007199254740993\"");
   EXPECT_EQ(encode(Value(int64_t{-5}), DataType::kAny), "-5");
+  EXPECT_EQ(encode(Value(int64_t{20781}), DataType::kDate), "\"2026-11-24\"");
+  EXPECT_EQ(encode(Value(int64_t{36930123456}), DataType::kTime), "\"10:15:30.123456\"");
 }
 
 TEST(ResultEncodingTest, SuccessEnvelopeCarriesCountsAndSchema) {

@@ -61,12 +61,17 @@ TEST_F(ExecutorTest, AuditLogIsReadableByAdminsOnly) {
   ASSERT_EQ(error_of(denied), ErrorCode::kAuthInsufficientRole);
   EXPECT_EQ(error_of(run("svc", Role::kService, "SELECT count(*) FROM (SELECT * FROM system.audit_log)")),
             ErrorCode::kAuthInsufficientRole);
-  auto seen = run(
-      "admin", Role::kDba,
-      "SELECT action, actor_user_id, success FROM system.audit_log WHERE action = 'AUTHORIZATION_DENIED'");
+  auto seen = run("admin", Role::kDba,
+                  "SELECT action, actor_user_id, success, target FROM system.audit_log WHERE action = "
+                  "'AUTHORIZATION_DENIED' "
+                  "ORDER BY audit_id");
   ASSERT_FALSE(seen.error) << seen.error->to_string();
-  ASSERT_EQ(rows_of(seen).rows.size(), 1u);
+  // the DDL denial and both refused reads of the audit log are audited
+  ASSERT_EQ(rows_of(seen).rows.size(), 3u);
   EXPECT_EQ(std::get<std::string>(rows_of(seen).rows[0][1]), "alice");
+  EXPECT_EQ(std::get<std::string>(rows_of(seen).rows[0][3]), "CREATE_NAMESPACE");
+  EXPECT_EQ(std::get<std::string>(rows_of(seen).rows[1][3]), "SELECT");
+  EXPECT_EQ(std::get<std::string>(rows_of(seen).rows[2][1]), "svc");
   EXPECT_EQ(rows_of(seen).schema[2].data_type, DataType::kBoolean);
 }
 

@@ -7,6 +7,7 @@
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/json_builder.h"
+#include "storage/key_encoding.h"
 
 namespace kalam {
 
@@ -32,7 +33,15 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
         .with_detail("tables", std::move(names));
   }
   std::vector<std::pair<std::string, std::string>> dropped;
-  for (const TableDef* table : tables) dropped.emplace_back(table->namespace_id, table->table_name);
+  for (const TableDef* table : tables) {
+    dropped.emplace_back(table->namespace_id, table->table_name);
+    // The tables' rows go in the same batch (a range delete per table id).
+    KeyEncoder begin;
+    begin.append_u64(table->table_id);
+    KeyEncoder end;
+    end.append_u64(table->table_id + 1);
+    change.batch().del_range(ColumnFamily::kRows, begin.data(), end.data());
+  }
   for (const auto& [namespace_id, table_name] : dropped) change.remove_table(namespace_id, table_name);
   change.remove_namespace(stmt.name);
   log_ddl_operation(change.batch(), ctx, services_, "DROP_NAMESPACE", "namespace:" + stmt.name,

@@ -3,6 +3,7 @@
 
 #include "common/string_util.h"
 #include "sql/executor/helpers/authorization.h"
+#include "sql/executor/helpers/table_access.h"
 
 namespace kalam {
 
@@ -22,6 +23,10 @@ Status table_not_found(std::string_view namespace_id, std::string_view table_nam
 Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table,
                               std::string_view operation) {
   if (ctx.is_admin()) return Status::ok();
+  // A table the caller cannot read is reported as missing, never as forbidden.
+  if (table.schema && !may_read_table(*table.schema, ctx.role)) {
+    return table_not_found(table.namespace_id, table.table_name);
+  }
   bool own = table.created_by == ctx.user_id && table.table_type != "SHARED";
   if (own) return Status::ok();
   return insufficient_role(ctx, Role::kDba, operation);
