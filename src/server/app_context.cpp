@@ -13,6 +13,7 @@
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
+#include "jobs/stream_eviction.h"
 #include "sql/executor/handler_registry.h"
 #include "sql/executor/sql_executor.h"
 #include "storage/audit_log.h"
@@ -33,6 +34,7 @@ struct AppContext::Components {
   ApiMetrics metrics;
   std::unique_ptr<ApiRouter> router;
   std::unique_ptr<HttpServer> http;
+  std::unique_ptr<StreamEvictionScheduler> stream_eviction;
   bool stopped = false;
 };
 
@@ -132,7 +134,11 @@ Status AppContext::start() {
       options, [router = c.router.get()](HttpRequest&& request, HttpResponder respond) {
         router->handle(std::move(request), std::move(respond));
       });
-  return c.http->start();
+  KALAM_RETURN_IF_ERROR(c.http->start());
+  c.stream_eviction = std::make_unique<StreamEvictionScheduler>(
+      *c.storage, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds));
+  c.stream_eviction->start();
+  return Status::ok();
 }
 
 uint16_t AppContext::port() const { return components_->http ? components_->http->port() : 0; }
@@ -143,6 +149,7 @@ void AppContext::stop() {
   c.stopped = true;
   if (c.http) c.http->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
   if (c.router) c.router->shutdown();
+  if (c.stream_eviction) c.stream_eviction->stop();
   if (c.storage) {
     Status status = c.storage->flush_memtables();
     if (!status.is_ok()) spdlog::error("flushing RocksDB at shutdown failed: {}", status.to_string());

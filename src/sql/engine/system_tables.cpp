@@ -4,7 +4,9 @@
 
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
+#include "catalog/table_schema.h"
 #include "sql/executor/helpers/authorization.h"
+#include "sql/executor/helpers/table_access.h"
 #include "storage/audit_log.h"
 
 namespace kalam {
@@ -107,6 +109,69 @@ std::vector<SystemTableDef> build_defs() {
                           Value(entry.success)});
           return true;
         }));
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "tables",
+      {{"namespace_id", DataType::kText, {"nn"}},
+       {"table_name", DataType::kText, {"nn"}},
+       {"table_type", DataType::kText, {"nn"}},
+       {"storage_id", DataType::kText, {"nn"}},
+       {"schema_version", DataType::kInt, {"nn"}},
+       {"flush_policy", DataType::kText, {}},
+       {"ttl_seconds", DataType::kBigInt, {}},
+       {"access_level", DataType::kText, {}},
+       {"created_by", DataType::kText, {}},
+       {"created_at", DataType::kTimestamp, {"nn"}},
+       {"updated_at", DataType::kTimestamp, {}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+          if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
+          const TableSchema& schema = *table->schema;
+          std::string flush;
+          if (schema.options.flush_row_limit > 0)
+            flush = "rows:" + std::to_string(schema.options.flush_row_limit);
+          if (schema.options.flush_interval_seconds > 0) {
+            flush += (flush.empty() ? "" : ",") + std::string("interval:") +
+                     std::to_string(schema.options.flush_interval_seconds);
+          }
+          bool stream = schema.table_type == TableType::kStream;
+          bool shared = schema.table_type == TableType::kShared;
+          rows.push_back(
+              {Value(table->namespace_id), Value(table->table_name), Value(table->table_type),
+               Value(table->storage_id), Value(static_cast<int64_t>(schema.schema_version())),
+               optional_text(flush), stream ? Value(schema.options.ttl_seconds) : Value(),
+               shared ? Value(std::string(access_level_name(schema.options.access_level))) : Value(),
+               optional_text(table->created_by), Value(table->created_at_us),
+               optional_time(table->updated_at_us)});
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "columns",
+      {{"namespace_id", DataType::kText, {"nn"}},
+       {"table_name", DataType::kText, {"nn"}},
+       {"column_name", DataType::kText, {"nn"}},
+       {"ordinal", DataType::kInt, {"nn"}},
+       {"data_type", DataType::kText, {"nn"}},
+       {"nullable", DataType::kBoolean, {"nn"}},
+       {"default_value", DataType::kText, {}},
+       {"primary_key", DataType::kBoolean, {"nn"}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+          if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
+          int64_t ordinal = 1;
+          for (const ColumnDef& column : table->schema->current().columns) {
+            rows.push_back({Value(table->namespace_id), Value(table->table_name), Value(column.name),
+                            Value(ordinal++), Value(column_type_sql(column)), Value(column.nullable),
+                            column.default_expr ? Value(*column.default_expr) : Value(),
+                            Value(column.pk_position >= 0)});
+          }
+        }
         return rows;
       }});
   defs.push_back(SystemTableDef{

@@ -174,7 +174,8 @@ TEST_F(ExecutorTest, EverySystemTableRowMatchesItsSchema) {
                    "CREATE NAMESPACE chat; CREATE STORAGE s3x TYPE s3 BASE_DIRECTORY 's3://b/p' REGION 'r' "
                    "CREDENTIALS '{}'")
                    .error);
-  for (const char* table : {"namespaces", "storages", "users", "audit_log", "stats"}) {
+  ASSERT_FALSE(run("root", Role::kSystem, "CREATE TABLE chat.t (id INT PRIMARY KEY, v TEXT)").error);
+  for (const char* table : {"namespaces", "storages", "users", "audit_log", "stats", "tables", "columns"}) {
     auto outcome = run("root", Role::kSystem, std::string("SELECT * FROM system.") + table);
     ASSERT_FALSE(outcome.error) << table << ": " << outcome.error->to_string();
     const RowsResult* rows = result_rows(outcome.results[0].result);
@@ -189,6 +190,48 @@ TEST_F(ExecutorTest, EverySystemTableRowMatchesItsSchema) {
   EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), "r");
   EXPECT_EQ(std::get<int64_t>(rows->rows[0][1]), 1);
   EXPECT_EQ(std::get<std::string>(rows->rows[0][2]), "integer");
+}
+
+}  // namespace
+}  // namespace kalam
+
+namespace kalam {
+namespace {
+
+using testing::ExecutorTest;
+
+TEST_F(ExecutorTest, SystemTablesAndColumnsShowOnlyReadableTables) {
+  ASSERT_FALSE(run("root", Role::kSystem,
+                   "CREATE NAMESPACE app; CREATE TABLE app.pub (id INT PRIMARY KEY, v TEXT DEFAULT 'x') WITH "
+                   "(ACCESS_LEVEL = 'PUBLIC'); CREATE TABLE app.hidden (id INT PRIMARY KEY) WITH "
+                   "(ACCESS_LEVEL = 'RESTRICTED'); CREATE STREAM TABLE app.ticks (v INT) TTL 30")
+                   .error);
+  auto as_user =
+      run("alice", Role::kUser, "SELECT table_name, access_level, ttl_seconds FROM system.tables ORDER BY 1");
+  ASSERT_FALSE(as_user.error) << as_user.error->to_string();
+  const RowsResult* rows = result_rows(as_user.results[0].result);
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][0]), "pub");
+  EXPECT_EQ(std::get<std::string>(rows->rows[0][1]), "PUBLIC");
+  EXPECT_EQ(std::get<int64_t>(rows->rows[1][2]), 30);
+  auto columns = run("alice", Role::kUser,
+                     "SELECT column_name, data_type, default_value, primary_key FROM system.columns "
+                     "WHERE table_name = 'pub' ORDER BY ordinal");
+  const RowsResult* column_rows = result_rows(columns.results[0].result);
+  ASSERT_EQ(column_rows->rows.size(), 2u);
+  EXPECT_EQ(std::get<std::string>(column_rows->rows[1][2]), "'x'");
+  EXPECT_EQ(std::get<int64_t>(column_rows->rows[0][3]), 1) << "id is the primary key";
+  EXPECT_EQ(
+      std::get<int64_t>(result_rows(run("alice", Role::kUser,
+                                        "SELECT COUNT(*) FROM system.columns WHERE table_name = 'hidden'")
+                                        .results[0]
+                                        .result)
+                            ->rows[0][0]),
+      0);
+  EXPECT_EQ(std::get<int64_t>(
+                result_rows(run("admin", Role::kDba, "SELECT COUNT(*) FROM system.tables").results[0].result)
+                    ->rows[0][0]),
+            3);
 }
 
 }  // namespace
