@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -74,16 +75,20 @@ struct EngineSession {
   const void* catalog_owner = nullptr;  // services the declared tables belong to
   // "ns.table" → (table id, schema version) of the declared virtual table.
   std::map<std::string, std::pair<uint64_t, int32_t>> declared;
+  // Unqualified names: temp.<name> virtual tables bound to a "ns.table" of the
+  // statement's default namespace: name → (qualified name, table id, schema version).
+  std::map<std::string, std::tuple<std::string, uint64_t, int32_t>> temp_declared;
 
   // Set for the duration of one statement:
   ExecutionContext* ctx = nullptr;
   ExecutorServices* services = nullptr;
   Status failure;  // explains an SQLite error raised by a callback
   std::map<std::string, std::shared_ptr<const TableSchema>> tables;  // "ns.table" → schema
-  PendingWrites pending;                                             // this statement's writes
-  TransactionState* tx = nullptr;                                    // the request's open transaction, if any
-  std::vector<RowChange> changes;                                    // this statement's change events
-  std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;   // scope prefix → rows
+  std::map<std::string, std::string> aliases;  // unqualified name used by this statement → "ns.table"
+  PendingWrites pending;                       // this statement's writes
+  TransactionState* tx = nullptr;              // the request's open transaction, if any
+  std::vector<RowChange> changes;              // this statement's change events
+  std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;  // scope prefix → rows
   // The stored _seq (0 = absent) of each key this statement writes, read when it was
   // first written: the commit fails if another commit changed the key meanwhile.
   std::map<std::string, int64_t> base_seq;
@@ -109,6 +114,7 @@ struct EngineSession {
     changes.clear();
     failure = Status::ok();
     tables.clear();
+    aliases.clear();
     pending.rows.clear();
     scan_cache.clear();
     base_seq.clear();
@@ -126,6 +132,7 @@ struct EngineSession {
     services = nullptr;
     failure = Status::ok();
     tables.clear();
+    aliases.clear();
     pending.rows.clear();
     scan_cache.clear();
     base_seq.clear();

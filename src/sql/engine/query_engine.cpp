@@ -205,6 +205,16 @@ void fn_ulid(sqlite3_context* context, int, sqlite3_value**) {
 
 // ---- authorizer and progress ------------------------------------------------
 
+// The "ns.table" a table name of the authorizer means (temp.<name> aliases map to
+// their table; other names are returned unchanged).
+std::string resolve_alias(const EngineSession& session, const char* name, const char* database) {
+  if (database != nullptr && std::strcmp(database, "temp") == 0) {
+    auto alias = session.aliases.find(name);
+    if (alias != session.aliases.end()) return alias->second;
+  }
+  return name;
+}
+
 int deny(Status status) {
   engine_session().failure = std::move(status);
   return SQLITE_DENY;
@@ -221,11 +231,13 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
       return SQLITE_OK;
     case SQLITE_READ: {
       if (arg1 == nullptr || in_system) return SQLITE_OK;  // system tables check roles when read
-      auto table = session.tables.find(arg1);
+      auto table = session.tables.find(resolve_alias(session, arg1, database));
       if (table == session.tables.end()) {
         // CTEs and subquery names are reads too; only a KalamDB table declared in this
         // connection but not resolved for this statement (a quoted "ns.table" name) is refused.
-        if (session.declared.count(arg1) == 0) return SQLITE_OK;
+        bool stale_alias = database != nullptr && std::strcmp(database, "temp") == 0 &&
+                           session.temp_declared.count(arg1) != 0;
+        if (session.declared.count(arg1) == 0 && !stale_alias) return SQLITE_OK;
         return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
                         .with_detail("name", std::string(arg1)));
       }
@@ -247,7 +259,8 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
         return deny(Status(ErrorCode::kInvalidArgument, "system tables are read-only")
                         .with_detail("argument", std::string("table")));
       }
-      auto table = arg1 == nullptr ? session.tables.end() : session.tables.find(arg1);
+      auto table = arg1 == nullptr ? session.tables.end()
+                                   : session.tables.find(resolve_alias(session, arg1, database));
       if (table == session.tables.end()) {
         std::string name = arg1 == nullptr ? std::string("?") : std::string(arg1);
         return deny(Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist")
@@ -408,6 +421,28 @@ Status ensure_declared(EngineSession& session, const std::string& qualified_name
   return Status::ok();
 }
 
+// Binds temp.<name> to `qualified` (re-created when it pointed elsewhere or at an
+// older schema version).
+Status ensure_alias(EngineSession& session, const std::string& name, const std::string& qualified,
+                    const TableSchema& schema) {
+  auto wanted = std::make_tuple(qualified, schema.table_id, schema.schema_version());
+  auto it = session.temp_declared.find(name);
+  if (it != session.temp_declared.end() && it->second == wanted) return Status::ok();
+  session.internal_ddl = true;
+  std::string sql;
+  if (it != session.temp_declared.end()) sql = "DROP TABLE IF EXISTS temp.\"" + name + "\";";
+  sql += "CREATE VIRTUAL TABLE temp.\"" + name + "\" USING kalam_table('" + qualified + "');";
+  int rc = sqlite3_exec(session.db, sql.c_str(), nullptr, nullptr, nullptr);
+  session.internal_ddl = false;
+  if (rc != SQLITE_OK) {
+    session.temp_declared.erase(name);
+    return Status(ErrorCode::kInternalError,
+                  "cannot declare table " + name + ": " + sqlite3_errmsg(session.db));
+  }
+  session.temp_declared[name] = wanted;
+  return Status::ok();
+}
+
 // Resolves KalamDB table names in `sql`: `ns.table` and unqualified names of the
 // default namespace become the quoted virtual-table name "ns.table" (declared on
 // demand). `system.*` stays as it is; unknown names are left for SQLite to report.
@@ -419,8 +454,13 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
       std::string drop = "DROP TABLE IF EXISTS main.\"" + name + "\"";
       sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
     }
+    for (const auto& [name, ignored] : session.temp_declared) {
+      std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";
+      sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
+    }
     session.internal_ddl = false;
     session.declared.clear();
+    session.temp_declared.clear();
     session.catalog_owner = services.schema_registry;
   }
   auto snapshot = services.schema_registry->snapshot();
@@ -461,8 +501,17 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
       }
     }
     if (default_ns.empty()) continue;
-    const TableDef* def = snapshot->find_table(default_ns, name_of(token));
-    if (def != nullptr && def->schema) use(def, token.offset, token.offset + token.length);
+    // Unqualified: not rewritten (a column or alias may share the name); SQLite finds
+    // temp.<name>, an alias bound to this namespace's table.
+    std::string name = name_of(token);
+    const TableDef* def = snapshot->find_table(default_ns, name);
+    if (def != nullptr && def->schema) {
+      session.tables[def->qualified_name()] = def->schema;
+      session.aliases[name] = def->qualified_name();
+      if (session.tx != nullptr && def->schema->table_type == TableType::kStream && stream_in_tx.empty()) {
+        stream_in_tx = def->qualified_name();
+      }
+    }
   }
   out.append(sql.substr(copied));
   if (!stream_in_tx.empty()) {
@@ -492,6 +541,9 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   }
   for (const auto& [qualified, schema] : session.tables) {
     KALAM_RETURN_IF_ERROR(ensure_declared(session, qualified, *schema));
+  }
+  for (const auto& [name, qualified] : session.aliases) {
+    KALAM_RETURN_IF_ERROR(ensure_alias(session, name, qualified, *session.tables[qualified]));
   }
   return out;
 }

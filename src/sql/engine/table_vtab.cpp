@@ -165,7 +165,15 @@ const Value* find_cell(const StoredRow& row, uint32_t column_id) {
 int table_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** error) {
   if (argc < 3) return SQLITE_ERROR;
   auto vtab = std::make_unique<TableVtab>();
+  // temp.<name> aliases name their "ns.table" as the module argument: kalam_table('ns.table').
   vtab->qualified_name = argv[2];
+  if (argc >= 4) {
+    std::string_view argument(argv[3]);
+    if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
+      argument = argument.substr(1, argument.size() - 2);
+    }
+    vtab->qualified_name = std::string(argument);
+  }
   auto schema = schema_of(vtab.get());
   if (!schema) {
     *error = sqlite3_mprintf("unknown table %s", argv[2]);
