@@ -43,6 +43,19 @@ class TablesApiTest(unittest.TestCase):
         row = self.server.sql("SELECT id, at FROM app.notes WHERE id = $1", self.alice, params=[7]).json()
         self.assertEqual(row["results"][0]["rows"], [["7", "2026-11-24T10:15:30.000000Z"]])
 
+    def test_result_schema_carries_column_flags(self):
+        self.server.sql("INSERT INTO app.notes (id, body) VALUES (300, 'flags')", self.alice)
+        body = self.server.sql("SELECT id, body, id + 1 AS next, _seq FROM app.notes WHERE id = 300", self.alice).json()
+        schema = body["results"][0]["schema"]
+        self.assertEqual([c["name"] for c in schema], ["id", "body", "next", "_seq"])
+        self.assertEqual(schema[0]["flags"], ["pk", "nn"])
+        self.assertEqual(schema[0]["data_type"], "BIGINT")
+        self.assertEqual(schema[1]["flags"], [])
+        self.assertEqual(schema[2]["flags"], [])
+        self.assertEqual(schema[3]["flags"], ["nn"])
+        unqualified = self.server.sql("SELECT id FROM notes WHERE id = 300", self.alice, namespace="app").json()
+        self.assertEqual(unqualified["results"][0]["schema"][0]["flags"], ["pk", "nn"])
+
     def test_no_name_trick_reaches_another_users_rows(self):
         self.server.sql("INSERT INTO app.notes (id, body) VALUES (100, 'alice private')", self.alice)
         for sql in ['SELECT * FROM app.notes WHERE id = 100', 'SELECT * FROM "app.notes" WHERE id = 100',

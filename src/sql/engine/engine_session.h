@@ -79,6 +79,10 @@ struct EngineSession {
   // statement's default namespace: name → (qualified name, table id, schema version).
   std::map<std::string, std::tuple<std::string, uint64_t, int32_t>> temp_declared;
 
+  // Prepared statements keyed by their resolved SQL text (SQLite re-prepares them by
+  // itself when a virtual table they use is re-declared after DDL). Bounded.
+  std::map<std::string, sqlite3_stmt*> statement_cache;
+
   // Set for the duration of one statement:
   ExecutionContext* ctx = nullptr;
   ExecutorServices* services = nullptr;

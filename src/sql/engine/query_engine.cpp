@@ -393,8 +393,52 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
   return Status(ErrorCode::kInvalidArgument, message).with_detail("argument", std::string("sql"));
 }
 
-struct StatementDeleter {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+constexpr size_t kStatementCacheSize = 256;
+
+void clear_statement_cache(EngineSession& session) {
+  for (auto& [sql, stmt] : session.statement_cache) sqlite3_finalize(stmt);
+  session.statement_cache.clear();
+}
+
+// A prepared statement borrowed from the connection's cache; reset (and kept) when
+// released, so the next execution of the same SQL skips parsing and planning.
+class CachedStatement {
+ public:
+  CachedStatement() = default;
+  CachedStatement(const CachedStatement&) = delete;
+  CachedStatement& operator=(const CachedStatement&) = delete;
+  ~CachedStatement() {
+    if (stmt_ != nullptr) {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
+  sqlite3_stmt* get() const { return stmt_; }
+  explicit operator bool() const { return stmt_ != nullptr; }
+
+  // Looks `sql` up in the cache or prepares (and caches) it. Errors: the SQLite code.
+  int acquire(EngineSession& session, const std::string& sql) {
+    auto found = session.statement_cache.find(sql);
+    if (found != session.statement_cache.end()) {
+      stmt_ = found->second;
+      return SQLITE_OK;
+    }
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    int rc = sqlite3_prepare_v3(session.db, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &raw, &tail);
+    if (rc != SQLITE_OK || raw == nullptr) {
+      sqlite3_finalize(raw);
+      return rc;
+    }
+    if (session.statement_cache.size() >= kStatementCacheSize) clear_statement_cache(session);
+    session.statement_cache.emplace(sql, raw);
+    stmt_ = raw;
+    return SQLITE_OK;
+  }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
 };
 
 }  // namespace
@@ -449,6 +493,7 @@ Status ensure_alias(EngineSession& session, const std::string& name, const std::
 Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& services, std::string_view sql) {
   KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
   if (session.catalog_owner != services.schema_registry) {
+    clear_statement_cache(session);
     session.internal_ddl = true;
     for (const auto& [name, ignored] : session.declared) {
       std::string drop = "DROP TABLE IF EXISTS main.\"" + name + "\"";
@@ -590,6 +635,39 @@ void append_rows(WriteBatch& batch, const PendingWrites& writes) {
   }
 }
 
+// "pk" / "nn" flags of a result column that is a plain column of a KalamDB or system
+// table (empty for computed columns).
+std::vector<std::string> column_flags(const EngineSession& session, sqlite3_stmt* stmt, int column) {
+  std::vector<std::string> flags;
+  const char* database = sqlite3_column_database_name(stmt, column);
+  const char* table = sqlite3_column_table_name(stmt, column);
+  const char* origin = sqlite3_column_origin_name(stmt, column);
+  if (database == nullptr || table == nullptr || origin == nullptr) return flags;
+  if (std::strcmp(database, "system") == 0) {
+    if (const SystemTableDef* def = find_system_table(table)) {
+      for (const ResultColumn& system_column : def->columns) {
+        if (system_column.name == origin) return system_column.flags;
+      }
+    }
+    return flags;
+  }
+  std::string qualified = table;
+  if (std::strcmp(database, "temp") == 0) {
+    auto alias = session.aliases.find(table);
+    if (alias == session.aliases.end()) return flags;
+    qualified = alias->second;
+  }
+  auto schema = session.tables.find(qualified);
+  if (schema == session.tables.end()) return flags;
+  if (const ColumnDef* def = schema->second->find_column(origin)) {
+    if (def->pk_position >= 0) flags.emplace_back("pk");
+    if (!def->nullable) flags.emplace_back("nn");
+  } else if (std::strcmp(origin, "_seq") == 0 || std::strcmp(origin, "_deleted") == 0) {
+    flags.emplace_back("nn");
+  }
+  return flags;
+}
+
 std::string_view dml_action(const DmlCounts& counts) {
   if (counts.updated > 0) return "UPDATE";
   if (counts.deleted > 0) return "DELETE";
@@ -682,10 +760,8 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
 
   KALAM_ASSIGN_OR_RETURN(std::string supported, rewrite_unsupported_clauses(sql, allow_writes));
   KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, supported));
-  sqlite3_stmt* raw = nullptr;
-  const char* tail = nullptr;
-  int rc = sqlite3_prepare_v3(db, resolved.data(), static_cast<int>(resolved.size()), 0, &raw, &tail);
-  std::unique_ptr<sqlite3_stmt, StatementDeleter> stmt(raw);
+  CachedStatement stmt;
+  int rc = stmt.acquire(session, resolved);
   if (rc != SQLITE_OK) return engine_error(db, rc, true, ctx);
   if (!stmt) return Status(ErrorCode::kEmptySql, "empty statement");
   if (!allow_writes && !sqlite3_stmt_readonly(stmt.get())) {
@@ -700,8 +776,9 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   for (int column = 0; column < columns; ++column) {
     const char* declared = sqlite3_column_decltype(stmt.get(), column);
     auto type = declared != nullptr ? parse_data_type(declared) : std::nullopt;
-    result.schema.push_back(
-        ResultColumn{sqlite3_column_name(stmt.get(), column), type.value_or(DataType::kAny), {}});
+    result.schema.push_back(ResultColumn{sqlite3_column_name(stmt.get(), column),
+                                         type.value_or(DataType::kAny),
+                                         column_flags(session, stmt.get(), column)});
   }
   int64_t max_bytes = services_.config != nullptr ? services_.config->limits.max_result_bytes : INT64_MAX;
   int64_t result_bytes = 0;
