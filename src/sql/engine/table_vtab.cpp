@@ -27,6 +27,7 @@ namespace {
 constexpr int kIdxPrimaryKey = 1;
 constexpr int kIdxIncludeDeleted = 2;
 constexpr int kIdxColumnEquality = 4;
+constexpr int kIdxKeyRange = 8;  // idxStr: "L", "U" or "LU" (which bounds are in argv)
 
 struct TableVtab {
   sqlite3_vtab base{};
@@ -213,22 +214,21 @@ Value column_value(const TableSchema& schema, const StoredRow& row, const Column
   return Value();
 }
 
-// The scope's rows for this statement, read from RocksDB merged with the
-// statement's own writes (cached until the scope is written).
-Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) {
+// Rows of one scope with keys in [begin, end) (end empty = to the end of the scope),
+// read from RocksDB and overlaid with the transaction's and the statement's writes.
+Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema, const std::string& prefix,
+                                                      const std::string& begin, const std::string& end) {
   EngineSession& session = engine_session();
-  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
-  auto cached = session.scan_cache.find(prefix);
-  if (cached != session.scan_cache.end()) return cached->second;
+  std::string stop = end.empty() ? prefix_successor(prefix) : end;
   std::map<std::string, std::string> merged;
-  KALAM_RETURN_IF_ERROR(session.services->storage->scan_prefix(
-      ColumnFamily::kRows, prefix, [&](std::string_view key, std::string_view value) {
+  KALAM_RETURN_IF_ERROR(session.services->storage->scan_range(
+      ColumnFamily::kRows, begin, stop, [&](std::string_view key, std::string_view value) {
         merged.emplace(std::string(key), std::string(value));
         return true;
       }));
   auto overlay = [&](const PendingWrites& writes) {
-    for (auto it = writes.rows.lower_bound(prefix);
-         it != writes.rows.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    for (auto it = writes.rows.lower_bound(begin);
+         it != writes.rows.end() && (stop.empty() || it->first < stop); ++it) {
       if (it->second) {
         merged[it->first] = *it->second;
       } else {
@@ -247,6 +247,16 @@ Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) 
     snapshot->live_rows += row.deleted ? 0 : 1;
     snapshot->rows.push_back(ScanRow{key, std::move(row)});
   }
+  return snapshot;
+}
+
+// The scope's rows for this statement (cached until the scope is written).
+Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) {
+  EngineSession& session = engine_session();
+  std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+  auto cached = session.scan_cache.find(prefix);
+  if (cached != session.scan_cache.end()) return cached->second;
+  KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, read_scope_rows(schema, prefix, prefix, ""));
   session.scan_cache[prefix] = snapshot;
   session.row_estimates[prefix] = snapshot->live_rows;
   return snapshot;
@@ -373,6 +383,42 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
     idx_num |= kIdxColumnEquality;
     info->idxStr = sqlite3_mprintf("%s", used.c_str());
     info->needToFreeIdxStr = 1;
+  } else if (pk.size() == 1) {
+    // Range on a single-column primary key: a key-range read (SQLite re-checks the bounds).
+    int pk_column = -1;
+    for (int col = 0; col < column_count; ++col) {
+      if (columns[static_cast<size_t>(col)].column_id == pk[0]->column_id) pk_column = col;
+    }
+    int lower = -1;
+    int upper = -1;
+    for (int idx = 0; idx < info->nConstraint; ++idx) {
+      const auto& constraint = info->aConstraint[idx];
+      if (!constraint.usable || constraint.iColumn != pk_column) continue;
+      if ((constraint.op == SQLITE_INDEX_CONSTRAINT_GT || constraint.op == SQLITE_INDEX_CONSTRAINT_GE) &&
+          lower < 0) {
+        lower = idx;
+      }
+      if ((constraint.op == SQLITE_INDEX_CONSTRAINT_LT || constraint.op == SQLITE_INDEX_CONSTRAINT_LE) &&
+          upper < 0) {
+        upper = idx;
+      }
+    }
+    if (lower >= 0 || upper >= 0) {
+      std::string bounds;
+      if (lower >= 0) {
+        info->aConstraintUsage[lower].argvIndex = ++argv_index;
+        bounds += "L";
+      }
+      if (upper >= 0) {
+        info->aConstraintUsage[upper].argvIndex = ++argv_index;
+        bounds += "U";
+      }
+      idx_num |= kIdxKeyRange;
+      info->idxStr = sqlite3_mprintf("%s", bounds.c_str());
+      info->needToFreeIdxStr = 1;
+      estimate = std::max(1.0, rows / (bounds.size() == 2 ? 8.0 : 3.0));
+      used = bounds;
+    }
   }
   info->estimatedRows = static_cast<sqlite3_int64>(estimate);
   info->estimatedCost = estimate + (used.empty() ? rows : 1.0);
@@ -441,6 +487,41 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     return SQLITE_OK;
   }
 
+  if ((idx_num & kIdxKeyRange) != 0 && idx_str != nullptr) {
+    // Bounds are converted to the key column's type; one that does not convert (or
+    // NULL) falls back to the whole scope, and SQLite applies the bound itself.
+    const ColumnDef& key_column = *schema.primary_key()[0];
+    std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+    std::string begin = prefix;
+    std::string end;
+    bool usable = true;
+    std::string_view bounds(idx_str);
+    for (size_t arg = 0; arg < bounds.size() && static_cast<int>(arg) < argc; ++arg) {
+      auto coerced = coerce_value(from_sqlite(argv[arg]), key_column);
+      if (!coerced.is_ok() || is_null(*coerced)) {
+        usable = false;
+        break;
+      }
+      KeyEncoder encoder;
+      encoder.append_raw(prefix);
+      append_key_value(encoder, *coerced);
+      if (bounds[arg] == 'L') {
+        begin = encoder.release();
+      } else {
+        end = prefix_successor(encoder.data());
+      }
+    }
+    if (usable) {
+      auto range = read_scope_rows(schema, prefix, begin, end);
+      if (!range.is_ok()) return fail(base->pVtab, range.status());
+      cursor->snapshot = *range;
+      for (size_t row_idx = 0; row_idx < cursor->snapshot->rows.size(); ++row_idx) {
+        if (include_deleted || !cursor->snapshot->rows[row_idx].row.deleted)
+          cursor->selected.push_back(row_idx);
+      }
+      return SQLITE_OK;
+    }
+  }
   auto snapshot = scope_snapshot(schema);
   if (!snapshot.is_ok()) return fail(base->pVtab, snapshot.status());
   cursor->snapshot = *snapshot;
