@@ -258,6 +258,7 @@ Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) 
   if (cached != session.scan_cache.end()) return cached->second;
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, read_scope_rows(schema, prefix, prefix, ""));
   session.scan_cache[prefix] = snapshot;
+  if (session.row_estimates.size() >= 100000) session.row_estimates.clear();  // bounded: estimates only
   session.row_estimates[prefix] = snapshot->live_rows;
   return snapshot;
 }
