@@ -69,6 +69,10 @@ class TablesApiTest(unittest.TestCase):
         self.assertEqual(resp.json()["results"][0]["rows"], [])
 
     def test_tables_a_user_cannot_read_look_missing(self):
+        # statements an admin ran (and the engine cached) grant nothing to a user
+        for _ in range(4):
+            self.server.sql("SELECT * FROM app.secret", self.root)
+            self.server.sql("INSERT INTO app.secret (id, v) VALUES (1, 'x')", self.root)
         for sql in ["SELECT * FROM app.secret", "DROP TABLE app.secret", "DESCRIBE app.secret",
                     "INSERT INTO app.secret (id, v) VALUES (1, 'x')", "ALTER TABLE app.secret ADD COLUMN z INT"]:
             resp = self.server.sql(sql, self.alice)
@@ -118,6 +122,16 @@ class TablesApiTest(unittest.TestCase):
         self.assertTrue(all(code in (None, "TRANSACTION_CONFLICT") for _, code in results), results)
         n = self.server.sql("SELECT n FROM app.counter WHERE id = 1000", self.root).json()["results"][0]["rows"][0][0]
         self.assertEqual(int(n), succeeded, "every acknowledged increment is counted exactly once")
+
+    def test_unqualified_names_of_another_namespace_do_not_stick(self):
+        self.server.sql("CREATE NAMESPACE other; CREATE TABLE other.users (id INT PRIMARY KEY)", self.root)
+        for _ in range(4):
+            resp = self.server.sql("SELECT COUNT(*) FROM users", self.root, namespace="other")
+            self.assertEqual(resp.json()["results"][0]["rows"], [[0]], resp.body)
+        for _ in range(4):
+            resp = self.server.sql("SELECT COUNT(*) FROM users", self.root)
+            self.assertEqual(resp.status, 200, resp.body)
+            self.assertGreaterEqual(resp.json()["results"][0]["rows"][0][0], 3, "system.users of the server")
 
     def test_update_counts_changed_rows_only(self):
         self.server.sql("INSERT INTO app.notes (id, body) VALUES (201, 'a'), (202, 'b')", self.bob)

@@ -417,8 +417,8 @@ class CachedStatement {
   explicit operator bool() const { return stmt_ != nullptr; }
 
   // Looks `sql` up in the cache or prepares (and caches) it. Errors: the SQLite code.
-  int acquire(EngineSession& session, const std::string& sql) {
-    auto found = session.statement_cache.find(sql);
+  int acquire(EngineSession& session, const std::string& key, const std::string& sql) {
+    auto found = session.statement_cache.find(key);
     if (found != session.statement_cache.end()) {
       stmt_ = found->second;
       return SQLITE_OK;
@@ -432,7 +432,7 @@ class CachedStatement {
       return rc;
     }
     if (session.statement_cache.size() >= kStatementCacheSize) clear_statement_cache(session);
-    session.statement_cache.emplace(sql, raw);
+    session.statement_cache.emplace(key, raw);
     stmt_ = raw;
     return SQLITE_OK;
   }
@@ -590,6 +590,18 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   for (const auto& [name, qualified] : session.aliases) {
     KALAM_RETURN_IF_ERROR(ensure_alias(session, name, qualified, *session.tables[qualified]));
   }
+  // An alias left by an earlier statement (another namespace) must not capture a name
+  // that this statement means differently (e.g. system.users as `users`).
+  for (const Token& token : tokens) {
+    if (!is_name(token)) continue;
+    std::string name = name_of(token);
+    if (session.aliases.count(name) != 0 || session.temp_declared.count(name) == 0) continue;
+    session.internal_ddl = true;
+    std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";
+    sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
+    session.internal_ddl = false;
+    session.temp_declared.erase(name);
+  }
   return out;
 }
 
@@ -735,8 +747,8 @@ Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
     std::lock_guard<std::mutex> lock(commit_mutex());
     KALAM_RETURN_IF_ERROR(check_unchanged(services_, tx->base_seq));
     KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+    if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
   }
-  if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
   return Status::ok();
 }
 
@@ -760,8 +772,13 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
 
   KALAM_ASSIGN_OR_RETURN(std::string supported, rewrite_unsupported_clauses(sql, allow_writes));
   KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, supported));
+  // The authorizer runs when SQLite prepares, so a cached statement is only reused by
+  // callers for whom it made the same decisions: the key includes the role and
+  // whether writes are allowed (scopes are applied at run time, not at prepare).
+  std::string cache_key =
+      std::string(role_name(ctx.role)) + (allow_writes ? "\x01w\x01" : "\x01r\x01") + resolved;
   CachedStatement stmt;
-  int rc = stmt.acquire(session, resolved);
+  int rc = stmt.acquire(session, cache_key, resolved);
   if (rc != SQLITE_OK) return engine_error(db, rc, true, ctx);
   if (!stmt) return Status(ErrorCode::kEmptySql, "empty statement");
   if (!allow_writes && !sqlite3_stmt_readonly(stmt.get())) {
@@ -831,7 +848,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     TransactionState& tx = *session.tx;
     for (auto& [key, value] : session.pending.rows) tx.writes.rows[key] = std::move(value);
     for (const auto& [key, seq] : session.base_seq) tx.base_seq.emplace(key, seq);
-    if (allow_writes)
+    if (allow_writes && affected > 0)
       tx.audits.push_back(
           PendingAudit{std::string(dml_action(session.counts)), "table:" + session.written_table, affected});
     for (RowChange& change : session.changes) tx.changes.push_back(std::move(change));
@@ -845,8 +862,10 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
       std::lock_guard<std::mutex> lock(commit_mutex());
       KALAM_RETURN_IF_ERROR(check_unchanged(services_, session.base_seq));
       KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
+      // Published under the commit lock so subscribers see commits in commit order
+      // (LiveQueryManager::publish queues and returns).
+      if (services_.live != nullptr && !session.changes.empty()) services_.live->publish(session.changes);
     }
-    if (services_.live != nullptr && !session.changes.empty()) services_.live->publish(session.changes);
   }
   outcome.rows = std::move(result);
   return outcome;

@@ -207,9 +207,18 @@ Value column_value(const TableSchema& schema, const StoredRow& row, const Column
   if (written != nullptr) {
     for (const ColumnDef& old : written->columns) existed = existed || old.column_id == column.column_id;
   }
-  if (!existed && column.default_expr) {
-    auto spec = parse_default(*column.default_expr, column);
-    if (spec.is_ok() && spec->function == DefaultFunction::kNone) return to_sql_value(spec->literal, column);
+  if (existed) return Value();
+  // A row older than the column reads the literal default the column was added with
+  // (later SET/DROP DEFAULT do not rewrite history; function defaults read as NULL).
+  for (const SchemaVersion& version : schema.versions) {
+    for (const ColumnDef& added : version.columns) {
+      if (added.column_id != column.column_id) continue;
+      if (!added.default_expr) return Value();
+      auto spec = parse_default(*added.default_expr, added);
+      if (spec.is_ok() && spec->function == DefaultFunction::kNone)
+        return to_sql_value(spec->literal, column);
+      return Value();
+    }
   }
   return Value();
 }
@@ -748,11 +757,12 @@ std::string describe_key(const TableSchema& schema, const StoredRow& row) {
   return text;
 }
 
-Result<bool> live_row_exists(const std::string& key) {
+// A key is taken by a live row: not a tombstone and not an expired STREAM row.
+Result<bool> live_row_exists(const TableSchema& schema, const std::string& key) {
   KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
   if (!value) return false;
   KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(*value));
-  return !row.deleted;
+  return !row.deleted && !expired(schema, row, engine_session().ctx->timestamp_us);
 }
 
 // UNIQUE columns: no other live row of the scope may hold the same non-NULL value.
@@ -835,7 +845,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     }
     auto row = build_row(schema, values, prefix, session.services->ids->next(), true);
     if (!row.is_ok()) return fail(base, row.status(), SQLITE_CONSTRAINT);
-    auto exists = live_row_exists(row->key);
+    auto exists = live_row_exists(schema, row->key);
     if (!exists.is_ok()) return fail(base, exists.status());
     if (*exists) {
       int mode = sqlite3_vtab_on_conflict(session.db);
@@ -905,7 +915,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   }
   if (!changed) return SQLITE_OK;  // setting a column to its current value changes nothing
   if (row->key != old_key) {
-    auto exists = live_row_exists(row->key);
+    auto exists = live_row_exists(schema, row->key);
     if (!exists.is_ok()) return fail(base, exists.status());
     if (*exists) {
       std::string key_text = describe_key(schema, row->row);

@@ -92,9 +92,8 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kAlterUser, std::make_unique<AlterUserHandler>(services));
   registry.add(K::kDropUser, std::make_unique<DropUserHandler>(services));
   registry.add(K::kShowUsers, std::make_unique<ShowUsersHandler>(services));
-  // Not built yet (ALTER TABLE, stats, indexes, flush and jobs, live queries,
-  // transactions, EXECUTE AS, EXPLAIN): each
-  // answers NOT_IMPLEMENTED naming the feature until its issue lands.
+  // Not built yet (secondary indexes, flush and jobs, live queries): each answers
+  // NOT_IMPLEMENTED naming the feature until its issue lands.
   for (K kind : {K::kCreateIndex, K::kDropIndex, K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs,
                  K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));

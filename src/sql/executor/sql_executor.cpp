@@ -111,6 +111,7 @@ BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view 
     metadata.as_user = ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
     if (const auto* execute_as = std::get_if<ExecuteAsStmt>(&statement.body)) {
       metadata.as_user = execute_as->target_user;
+      metadata.kind = execute_as->inner_kind;  // the result is the wrapped statement's
     }
     outcome.results.push_back(StatementOutcome{std::move(result).value(), std::move(metadata)});
   }

@@ -989,6 +989,20 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
     case StatementKind::kCreateTable:
       body = parse_create_table(parser, tokens);
       break;
+    case StatementKind::kBeginTransaction:
+    case StatementKind::kCommitTransaction:
+    case StatementKind::kRollbackTransaction: {
+      // BEGIN/START TRANSACTION, COMMIT/END, ROLLBACK [TRANSACTION|WORK]; nothing else
+      // (savepoints are not supported: ROLLBACK TO … must not roll back everything).
+      parser.next();
+      if (parsed.kind == StatementKind::kBeginTransaction && tokens.front().is_keyword("start")) {
+        parser.accept_keyword("transaction");
+      } else if (!parser.accept_keyword("transaction")) {
+        parser.accept_keyword("work");
+      }
+      if (auto status = parser.expect_end(); !status.is_ok()) return status;
+      break;
+    }
     case StatementKind::kShowStats:
       body = parse_show_stats(parser);
       break;

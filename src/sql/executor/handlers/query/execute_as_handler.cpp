@@ -29,14 +29,16 @@ Status ExecuteAsHandler::check_authorization(const ExecutionContext& ctx, const 
 
 Result<ExecutionResult> ExecuteAsHandler::execute(ExecutionContext& ctx, const ExecuteAsStmt& stmt) {
   auto target = services_.users->find(stmt.target_user);
-  if (!target || target->is_deleted()) {
-    return Status(ErrorCode::kNotFoundUser, "user '" + stmt.target_user + "' does not exist")
-        .with_detail("name", stmt.target_user);
-  }
   std::string details = JsonObjectBuilder()
                             .add("target_user", stmt.target_user)
                             .add("statement", statement_kind_name(stmt.inner_kind))
                             .build();
+  if (!target || target->is_deleted()) {
+    log_auth_event(ctx, services_, "EXECUTE_AS_USER", "user:" + stmt.target_user, details, false)
+        .permit_unchecked();  // every attempt is audited; the error is returned either way
+    return Status(ErrorCode::kNotFoundUser, "user '" + stmt.target_user + "' does not exist")
+        .with_detail("name", stmt.target_user);
+  }
   ExecutionContext as_target = ctx;
   as_target.effective_user_id = stmt.target_user;
   Result<ExecutionResult> result = Status(ErrorCode::kInternalError, "not run");

@@ -76,12 +76,20 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
       if (stmt.column.primary_key)
         return invalid_table_argument("a primary key cannot be added", "primary_key");
       KALAM_ASSIGN_OR_RETURN(ColumnDef column, column_from_spec(stmt.column, schema.next_column_id));
-      if (!column.nullable && !column.default_expr) {
+      bool literal_default = false;
+      if (column.default_expr) {
+        auto spec = parse_default(*column.default_expr, column);
+        literal_default = spec.is_ok() && spec->function == DefaultFunction::kNone;
+      }
+      // Existing rows read the literal default; with none (or a function default,
+      // which old rows cannot have evaluated) a NOT NULL column needs an empty table.
+      if (!column.nullable && !literal_default) {
         KALAM_ASSIGN_OR_RETURN(
             bool has_rows, any_live_row(*services_.storage, schema, [](const StoredRow&) { return true; }));
         if (has_rows) {
           return invalid_table_argument(
-              "a NOT NULL column without a DEFAULT cannot be added to a table that has rows", "column");
+              "a NOT NULL column without a literal DEFAULT cannot be added to a table that has rows",
+              "column");
         }
       }
       schema.next_column_id++;

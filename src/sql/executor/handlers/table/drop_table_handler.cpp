@@ -6,6 +6,7 @@
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
+#include "sql/executor/helpers/table_access.h"
 #include "storage/key_encoding.h"
 
 namespace kalam {
@@ -16,6 +17,10 @@ Status DropTableHandler::check_authorization(const ExecutionContext& ctx, const 
   const TableDef* table =
       services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
   if (table == nullptr) return Status::ok();
+  // IF EXISTS on a table the caller cannot even read answers like a missing table.
+  if (stmt.if_exists && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role)) {
+    return Status::ok();
+  }
   return check_may_change_table(ctx, *table, "DROP TABLE");
 }
 
@@ -24,7 +29,9 @@ Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const D
   CatalogChange change = services_.schema_registry->begin_change();
   const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
   std::string qualified = namespace_id + "." + stmt.table.table_name;
-  if (table == nullptr) {
+  bool hidden =
+      table != nullptr && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role);
+  if (table == nullptr || hidden) {
     if (stmt.if_exists) return ExecutionResult(SuccessResult{"Table '" + qualified + "' does not exist", 0});
     return table_not_found(namespace_id, stmt.table.table_name);
   }
