@@ -6,6 +6,7 @@
 #include "catalog/table_schema.h"
 #include "common/ids.h"
 #include "common/time_util.h"
+#include "storage/commit_lock.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
 
@@ -20,23 +21,34 @@ Result<uint64_t> evict_expired_stream_rows(StorageEngine& storage, const Catalog
     if (ttl_us <= 0) continue;
     KeyEncoder prefix;
     prefix.append_u64(table->table_id);
-    WriteBatch batch;
+    std::vector<std::string> candidates;
     Status decode_status;
-    KALAM_RETURN_IF_ERROR(storage.scan_prefix(ColumnFamily::kRows, prefix.data(),
-                                              [&](std::string_view key, std::string_view value) {
-                                                auto header = decode_row_header(value);
-                                                if (!header.is_ok()) {
-                                                  decode_status = header.status();
-                                                  return false;
-                                                }
-                                                if (snowflake_unix_ms(header->seq) * 1000 + ttl_us <= now_us)
-                                                  batch.del(ColumnFamily::kRows, key);
-                                                return true;
-                                              }));
+    KALAM_RETURN_IF_ERROR(storage.scan_prefix(
+        ColumnFamily::kRows, prefix.data(), [&](std::string_view key, std::string_view value) {
+          auto header = decode_row_header(value);
+          if (!header.is_ok()) {
+            decode_status = header.status();
+            return false;
+          }
+          if (snowflake_unix_ms(header->seq) * 1000 + ttl_us <= now_us) {
+            candidates.emplace_back(key);
+          }
+          return true;
+        }));
     KALAM_RETURN_IF_ERROR(decode_status);
-    if (!batch.empty()) {
-      evicted += batch.count();
-      KALAM_RETURN_IF_ERROR(storage.write(batch));
+    if (!candidates.empty()) {
+      // Re-check under the commit lock: a row re-written since the scan (same key,
+      // newer _seq) must survive.
+      std::lock_guard<std::mutex> lock(row_commit_mutex());
+      WriteBatch confirmed;
+      for (const std::string& key : candidates) {
+        KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, storage.get(ColumnFamily::kRows, key));
+        if (!value) continue;
+        KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(*value));
+        if (snowflake_unix_ms(header.seq) * 1000 + ttl_us <= now_us) confirmed.del(ColumnFamily::kRows, key);
+      }
+      evicted += confirmed.count();
+      if (!confirmed.empty()) KALAM_RETURN_IF_ERROR(storage.write(confirmed));
     }
   }
   return evicted;

@@ -20,6 +20,7 @@
 #include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/table_access.h"
 #include "sql/parser/token.h"
+#include "storage/commit_lock.h"
 #include "storage/row_codec.h"
 #include "storage/storage_engine.h"
 
@@ -445,6 +446,22 @@ class CachedStatement {
 
 namespace {
 
+// Index of the statement's INSERT/REPLACE keyword: the first token, or after a WITH
+// clause the first one outside parentheses; tokens.size() when there is none.
+size_t insert_keyword_index(const std::vector<Token>& tokens) {
+  int depth = 0;
+  for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
+    const Token& token = tokens[idx];
+    if (token.is_symbol("(")) ++depth;
+    if (token.is_symbol(")")) --depth;
+    if (depth != 0) continue;
+    if (token.is_keyword("insert") || token.is_keyword("replace")) return idx;
+    if (idx == 0 && !token.is_keyword("with")) return tokens.size();
+    if (token.is_keyword("select") || token.is_keyword("update") || token.is_keyword("delete")) break;
+  }
+  return tokens.size();
+}
+
 // Declares (or re-declares after DDL) the virtual table for `qualified_name`.
 Status ensure_declared(EngineSession& session, const std::string& qualified_name, const TableSchema& schema) {
   auto wanted = std::make_pair(schema.table_id, schema.schema_version());
@@ -566,8 +583,8 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   }
   // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
   auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
-  size_t pos = 0;
-  if (tok(pos).is_keyword("insert") || tok(pos).is_keyword("replace")) {
+  size_t pos = insert_keyword_index(tokens);
+  if (pos < tokens.size()) {
     ++pos;
     if (tok(pos).is_keyword("or")) pos += 2;
     if (tok(pos).is_keyword("into")) ++pos;
@@ -605,12 +622,7 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   return out;
 }
 
-// Serializes row commits so that a transaction's conflict check and its write are
-// one step with respect to every other commit.
-std::mutex& commit_mutex() {
-  static std::mutex mutex;
-  return mutex;
-}
+std::mutex& commit_mutex() { return row_commit_mutex(); }
 
 // The _seq of the row stored under `key` (0 when absent).
 Result<int64_t> stored_seq(ExecutorServices& services, const std::string& key) {
@@ -724,11 +736,14 @@ Result<std::string> rewrite_unsupported_clauses(std::string_view sql, bool allow
           .with_detail("feature", std::string("ON CONFLICT DO UPDATE"));
     }
   }
-  if (!conflict_begin || !tokens[0].is_keyword("insert")) return std::string(sql);
-  std::string out(sql.substr(0, tokens[0].offset + tokens[0].length));
+  size_t insert_idx = insert_keyword_index(tokens);
+  if (!conflict_begin || insert_idx >= tokens.size() || !tokens[insert_idx].is_keyword("insert")) {
+    return std::string(sql);
+  }
+  const Token& insert = tokens[insert_idx];
+  std::string out(sql.substr(0, insert.offset + insert.length));
   out += " OR IGNORE";
-  out.append(
-      sql.substr(tokens[0].offset + tokens[0].length, *conflict_begin - tokens[0].offset - tokens[0].length));
+  out.append(sql.substr(insert.offset + insert.length, *conflict_begin - insert.offset - insert.length));
   out.append(sql.substr(conflict_end));
   return out;
 }
