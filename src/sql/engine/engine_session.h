@@ -112,9 +112,19 @@ struct EngineSession {
       insert_columns;  // declaring/dropping virtual tables: the authorizer allows it
 
   void begin_statement(ExecutionContext& context, ExecutorServices& services_in) {
+    clear_statement_state();
     ctx = &context;
     services = &services_in;
     tx = context.transaction.get();
+  }
+  void end_statement() { clear_statement_state(); }
+
+ private:
+  // Everything that lives for one statement only.
+  void clear_statement_state() {
+    ctx = nullptr;
+    services = nullptr;
+    tx = nullptr;
     changes.clear();
     failure = Status::ok();
     tables.clear();
@@ -129,25 +139,13 @@ struct EngineSession {
     written_table.clear();
     insert_columns.reset();
   }
-  void end_statement() {
-    ctx = nullptr;
-    tx = nullptr;
-    changes.clear();
-    services = nullptr;
-    failure = Status::ok();
-    tables.clear();
-    aliases.clear();
-    pending.rows.clear();
-    scan_cache.clear();
-    base_seq.clear();
-    rowid_keys.clear();
-    rowid_seqs.clear();
-    rowid_of.clear();
-  }
 };
 
 // This thread's session (its connection is opened lazily by the query engine).
 EngineSession& engine_session();
+
+// Sets an SQLite function or column result from a Value (bool → 0/1).
+void sqlite_result_value(sqlite3_context* context, const Value& value);
 
 // Registers the `kalam_table` module on `db`.
 int register_table_module(sqlite3* db);

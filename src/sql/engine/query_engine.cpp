@@ -123,28 +123,13 @@ int system_eof(sqlite3_vtab_cursor* base) {
   return cursor->position >= cursor->rows.size() ? 1 : 0;
 }
 
-void result_value(sqlite3_context* context, const Value& value) {
-  if (is_null(value)) {
-    sqlite3_result_null(context);
-  } else if (const auto* boolean = std::get_if<bool>(&value)) {
-    sqlite3_result_int64(context, *boolean ? 1 : 0);
-  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
-    sqlite3_result_int64(context, *integer);
-  } else if (const auto* real = std::get_if<double>(&value)) {
-    sqlite3_result_double(context, *real);
-  } else {
-    const auto& text = std::get<std::string>(value);
-    sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-}
-
 int system_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column) {
   auto* cursor = reinterpret_cast<SystemCursor*>(base);
   const ResultRow& row = cursor->rows[cursor->position];
   if (column < 0 || static_cast<size_t>(column) >= row.size()) {
     sqlite3_result_null(context);
   } else {
-    result_value(context, row[static_cast<size_t>(column)]);
+    sqlite_result_value(context, row[static_cast<size_t>(column)]);
   }
   return SQLITE_OK;
 }

@@ -15,6 +15,21 @@
 
 namespace kalam {
 
+void sqlite_result_value(sqlite3_context* context, const Value& value) {
+  if (is_null(value)) {
+    sqlite3_result_null(context);
+  } else if (const auto* boolean = std::get_if<bool>(&value)) {
+    sqlite3_result_int64(context, *boolean ? 1 : 0);
+  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
+    sqlite3_result_int64(context, *integer);
+  } else if (const auto* real = std::get_if<double>(&value)) {
+    sqlite3_result_double(context, *real);
+  } else {
+    const auto& text = std::get<std::string>(value);
+    sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+}
+
 std::string row_scope_prefix(uint64_t table_id, std::string_view scope) {
   KeyEncoder encoder;
   encoder.append_u64(table_id);
@@ -107,21 +122,6 @@ Value from_sqlite(sqlite3_value* value) {
 bool omitted_by_insert(const ColumnDef& column) {
   const auto& given = engine_session().insert_columns;
   return given && std::find(given->begin(), given->end(), column.name) == given->end();
-}
-
-void result_value(sqlite3_context* context, const Value& value) {
-  if (is_null(value)) {
-    sqlite3_result_null(context);
-  } else if (const auto* boolean = std::get_if<bool>(&value)) {
-    sqlite3_result_int64(context, *boolean ? 1 : 0);
-  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
-    sqlite3_result_int64(context, *integer);
-  } else if (const auto* real = std::get_if<double>(&value)) {
-    sqlite3_result_double(context, *real);
-  } else {
-    const auto& text = std::get<std::string>(value);
-    sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
 }
 
 // The current stored row under `key`: the statement's own write if any, else RocksDB.
@@ -593,7 +593,8 @@ int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column
   const auto& columns = cursor->schema->current().columns;
   int column_count = static_cast<int>(columns.size());
   if (column < column_count) {
-    result_value(context, column_value(*cursor->schema, current.row, columns[static_cast<size_t>(column)]));
+    sqlite_result_value(context,
+                        column_value(*cursor->schema, current.row, columns[static_cast<size_t>(column)]));
   } else if (column == column_count) {
     sqlite3_result_int64(context, current.row.seq);
   } else {
