@@ -102,6 +102,31 @@ class TablesApiTest(unittest.TestCase):
         count = self.server.sql("SELECT COUNT(*) FROM app.counter WHERE id < 40", self.root).json()["results"][0]["rows"][0][0]
         self.assertEqual(int(count), 40)
 
+    def test_concurrent_unique_values_admit_exactly_one(self):
+        self.server.sql("CREATE TABLE app.handles (id INT PRIMARY KEY, handle TEXT UNIQUE)", self.root)
+        outcomes = []
+        lock = threading.Lock()
+
+        def claim(worker, n):
+            resp = self.server.sql("INSERT INTO app.handles (id, handle) VALUES (%d, 'h%d')" % (n * 10 + worker, n),
+                                   self.root)
+            with lock:
+                outcomes.append((n, resp.status, resp.json().get("error", {}).get("code")))
+
+        for n in range(30):
+            threads = [threading.Thread(target=claim, args=(w, n)) for w in range(3)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        for n in range(30):
+            mine = [o for o in outcomes if o[0] == n]
+            self.assertEqual(sum(1 for o in mine if o[1] == 200), 1, mine)
+            self.assertTrue(all(o[2] in (None, "PRIMARY_KEY_VIOLATION") for o in mine), mine)
+        # moving a row to another key keeps its UNIQUE value without a false conflict
+        moved = self.server.sql("UPDATE app.handles SET id = 1000 WHERE handle = 'h0'", self.root)
+        self.assertEqual(moved.status, 200, moved.body)
+
     def test_concurrent_increments_lose_no_update(self):
         self.server.sql("INSERT INTO app.counter (id, n) VALUES (1000, 0)", self.root)
         results = []

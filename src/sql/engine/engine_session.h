@@ -34,6 +34,17 @@ struct PendingWrites {
   }
 };
 
+// A UNIQUE value a statement wrote: re-checked against committed rows at commit, under
+// the commit lock, so concurrent writers cannot both take it.
+struct UniqueClaim {
+  std::shared_ptr<const TableSchema> schema;
+  std::string prefix;  // the scope
+  std::string key;     // the row that holds the value
+  uint32_t column_id = 0;
+  std::string value_key;  // equality key of the value (see stored_key in table_vtab.cpp)
+  std::string value_text;
+};
+
 struct PendingAudit {
   std::string action;
   std::string target;
@@ -49,6 +60,7 @@ struct TransactionState {
   std::map<std::string, int64_t> base_seq;
   std::vector<PendingAudit> audits;
   std::vector<RowChange> changes;
+  std::vector<UniqueClaim> unique_claims;
 };
 
 // One table scope's rows as read once per statement: every row that has not
@@ -92,6 +104,7 @@ struct EngineSession {
   PendingWrites pending;                       // this statement's writes
   TransactionState* tx = nullptr;              // the request's open transaction, if any
   std::vector<RowChange> changes;              // this statement's change events
+  std::vector<UniqueClaim> unique_claims;      // UNIQUE values this statement wrote
   std::map<std::string, std::shared_ptr<ScanSnapshot>> scan_cache;  // scope prefix → rows
   // The stored _seq (0 = absent) of each key this statement writes, read when it was
   // first written: the commit fails if another commit changed the key meanwhile.
@@ -126,6 +139,7 @@ struct EngineSession {
     services = nullptr;
     tx = nullptr;
     changes.clear();
+    unique_claims.clear();
     failure = Status::ok();
     tables.clear();
     aliases.clear();
@@ -146,6 +160,12 @@ EngineSession& engine_session();
 
 // Sets an SQLite function or column result from a Value (bool → 0/1).
 void sqlite_result_value(sqlite3_context* context, const Value& value);
+
+// REQUIRES: the row commit lock. PRIMARY_KEY_VIOLATION when a committed live row other
+// than the claimant holds a claimed UNIQUE value (a concurrent writer got there first).
+// Rows the committing statement/transaction itself writes (`written`) are skipped.
+Status verify_unique_claims(ExecutorServices& services, const std::vector<UniqueClaim>& claims,
+                            const PendingWrites& written, int64_t now_us);
 
 // Registers the `kalam_table` module on `db`.
 int register_table_module(sqlite3* db);

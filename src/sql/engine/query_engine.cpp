@@ -746,6 +746,7 @@ Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
   {
     std::lock_guard<std::mutex> lock(commit_mutex());
     KALAM_RETURN_IF_ERROR(check_unchanged(services_, tx->base_seq));
+    KALAM_RETURN_IF_ERROR(verify_unique_claims(services_, tx->unique_claims, tx->writes, ctx.timestamp_us));
     KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
     if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
   }
@@ -852,6 +853,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
       tx.audits.push_back(
           PendingAudit{std::string(dml_action(session.counts)), "table:" + session.written_table, affected});
     for (RowChange& change : session.changes) tx.changes.push_back(std::move(change));
+    for (UniqueClaim& claim : session.unique_claims) tx.unique_claims.push_back(std::move(claim));
   } else if (!session.pending.rows.empty()) {
     // Autocommit: every row of the statement plus its audit row in one atomic batch.
     WriteBatch batch;
@@ -861,6 +863,8 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     {
       std::lock_guard<std::mutex> lock(commit_mutex());
       KALAM_RETURN_IF_ERROR(check_unchanged(services_, session.base_seq));
+      KALAM_RETURN_IF_ERROR(
+          verify_unique_claims(services_, session.unique_claims, session.pending, ctx.timestamp_us));
       KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
       // Published under the commit lock so subscribers see commits in commit order
       // (LiveQueryManager::publish queues and returns).

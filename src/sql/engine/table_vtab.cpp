@@ -774,6 +774,11 @@ Status check_unique(const TableSchema& schema, const NewRow& row, const std::str
     const Value* cell = find_cell(row.row, columns[column].column_id);
     auto key = cell == nullptr ? std::nullopt : stored_key(to_sql_value(*cell, columns[column]));
     if (!key) continue;
+    EngineSession& session = engine_session();
+    session.unique_claims.push_back(
+        UniqueClaim{session.tables[schema.qualified_name()],
+                    row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)), row.key,
+                    columns[column].column_id, *key, value_text(*cell)});
     KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, scope_snapshot(schema));
     const auto& index = column_index(*snapshot, schema, static_cast<int>(column));
     auto [first, last] = index.equal_range(*key);
@@ -792,6 +797,46 @@ Status check_unique(const TableSchema& schema, const NewRow& row, const std::str
   }
   return Status::ok();
 }
+
+}  // namespace
+
+Status verify_unique_claims(ExecutorServices& services, const std::vector<UniqueClaim>& claims,
+                            const PendingWrites& written, int64_t now_us) {
+  for (const UniqueClaim& claim : claims) {
+    const ColumnDef* column = claim.schema->find_column_by_id(claim.column_id);
+    if (column == nullptr) continue;
+    Status found;
+    Status decode_status;
+    KALAM_RETURN_IF_ERROR(services.storage->scan_prefix(
+        ColumnFamily::kRows, claim.prefix, [&](std::string_view key, std::string_view value) {
+          if (key == claim.key || written.find(std::string(key)) != nullptr) return true;
+          auto row = decode_row(value);
+          if (!row.is_ok()) {
+            decode_status = row.status();
+            return false;
+          }
+          if (row->deleted || expired(*claim.schema, *row, now_us)) return true;
+          const Value* cell = row->cell(claim.column_id);
+          auto other = cell == nullptr ? std::nullopt : stored_key(to_sql_value(*cell, *column));
+          if (other && *other == claim.value_key) {
+            found = Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement took the value " +
+                                                                claim.value_text + " of UNIQUE column '" +
+                                                                column->name + "'")
+                        .with_detail("table", claim.schema->qualified_name())
+                        .with_detail("key", claim.value_text)
+                        .with_detail("column_name", column->name)
+                        .with_detail("constraint", std::string("unique"));
+            return false;
+          }
+          return true;
+        }));
+    KALAM_RETURN_IF_ERROR(decode_status);
+    KALAM_RETURN_IF_ERROR(found);
+  }
+  return Status::ok();
+}
+
+namespace {
 
 int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int64*) {
   auto* vtab = reinterpret_cast<TableVtab*>(base);
