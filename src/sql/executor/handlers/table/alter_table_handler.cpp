@@ -148,10 +148,26 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
         details.add("drop_not_null", column->name);
       } else {
         uint32_t column_id = column->column_id;
+        // Rows older than the column have no cell and read the literal default the
+        // column was added with (if any): only a missing cell without one is NULL.
+        bool missing_reads_default = false;
+        for (const SchemaVersion& version : schema.versions) {
+          const ColumnDef* added = nullptr;
+          for (const ColumnDef& candidate : version.columns) {
+            if (candidate.column_id == column_id) added = &candidate;
+          }
+          if (added == nullptr) continue;
+          if (added->default_expr) {
+            auto spec = parse_default(*added->default_expr, *added);
+            missing_reads_default =
+                spec.is_ok() && spec->function == DefaultFunction::kNone && !is_null(spec->literal);
+          }
+          break;
+        }
         KALAM_ASSIGN_OR_RETURN(bool has_null,
                                any_live_row(*services_.storage, schema, [&](const StoredRow& row) {
                                  const Value* cell = row.cell(column_id);
-                                 return cell == nullptr || is_null(*cell);
+                                 return cell == nullptr ? !missing_reads_default : is_null(*cell);
                                }));
         if (has_null) {
           return invalid_table_argument("column '" + column->name + "' holds NULL values", "column");
