@@ -22,9 +22,13 @@ Result<ExecutionResult> CreateUserHandler::execute(ExecutionContext& ctx, const 
     return Status(ErrorCode::kInvalidArgument, "EMAIL is longer than 254 characters")
         .with_detail("argument", std::string("email"));
   }
+  UserStore& users = *services_.users;
+  if (auto existing = users.find(stmt.user_id); stmt.if_not_exists && existing && !existing->is_deleted()) {
+    // No bcrypt for a no-op (the existence check is repeated under the writer lock).
+    return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' already exists", 0});
+  }
   std::string hash;
   KALAM_ASSIGN_OR_RETURN(hash, hash_password(stmt.password, services_.config->auth.bcrypt_cost));
-  UserStore& users = *services_.users;
   auto lock = users.lock_writes();
   if (auto existing = users.find(stmt.user_id)) {
     std::string suffix = existing->is_deleted() ? " (dropped, pending purge)" : "";
