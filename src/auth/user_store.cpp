@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "storage/json_fields.h"
 #include "storage/system_keys.h"
 
 namespace kalam {
@@ -25,18 +26,9 @@ std::string encode_user(const UserRecord& record) {
 }
 
 Result<UserRecord> decode_user(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  if (ec || !value.is_object()) return Status(ErrorCode::kInternalStorageError, "corrupt user record");
-  const json::object& obj = value.as_object();
-  auto str = [&](std::string_view key) {
-    auto* field = obj.if_contains(key);
-    return field != nullptr && field->is_string() ? std::string(field->as_string()) : std::string();
-  };
-  auto num = [&](std::string_view key) -> int64_t {
-    auto* field = obj.if_contains(key);
-    return field != nullptr && field->is_int64() ? field->as_int64() : 0;
-  };
+  KALAM_ASSIGN_OR_RETURN(json::object obj, json_fields::parse_record(text, "user"));
+  auto str = [&](std::string_view key) { return json_fields::get_string(obj, key); };
+  auto num = [&](std::string_view key) { return json_fields::get_int(obj, key); };
   UserRecord record;
   record.user_id = str("user_id");
   record.password_hash = str("password_hash");

@@ -5,34 +5,18 @@
 #include <boost/json.hpp>
 
 #include "catalog/table_schema.h"
+#include "storage/json_fields.h"
 
 namespace kalam {
 namespace json = boost::json;
 namespace {
 
-std::string get_string(const json::object& obj, std::string_view key) {
-  auto* value = obj.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
-}
-int64_t get_int(const json::object& obj, std::string_view key) {
-  auto* value = obj.if_contains(key);
-  return value != nullptr && value->is_int64() ? value->as_int64() : 0;
-}
-uint64_t get_uint(const json::object& obj, std::string_view key) {
-  auto* value = obj.if_contains(key);
-  if (value == nullptr) return 0;
-  if (value->is_uint64()) return value->as_uint64();
-  if (value->is_int64()) return static_cast<uint64_t>(value->as_int64());
-  return 0;
-}
+using json_fields::get_int;
+using json_fields::get_string;
+using json_fields::get_uint;
 
 Result<json::object> parse_object(std::string_view text, std::string_view what) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  if (ec || !value.is_object()) {
-    return Status(ErrorCode::kInternalStorageError, "corrupt " + std::string(what) + " record in catalog");
-  }
-  return std::move(value.as_object());
+  return json_fields::parse_record(text, std::string(what) + " catalog");
 }
 
 }  // namespace

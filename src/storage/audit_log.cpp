@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "storage/json_fields.h"
 #include "storage/system_keys.h"
 
 namespace kalam {
@@ -34,18 +35,9 @@ std::string encode_audit_entry(const AuditEntry& entry) {
 }
 
 Result<AuditEntry> decode_audit_entry(std::string_view text) {
-  boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
-  if (ec || !value.is_object()) return Status(ErrorCode::kInternalStorageError, "corrupt audit record");
-  const json::object& obj = value.as_object();
-  auto str = [&](std::string_view key) {
-    auto* field = obj.if_contains(key);
-    return field != nullptr && field->is_string() ? std::string(field->as_string()) : std::string();
-  };
-  auto num = [&](std::string_view key) -> int64_t {
-    auto* field = obj.if_contains(key);
-    return field != nullptr && field->is_int64() ? field->as_int64() : 0;
-  };
+  KALAM_ASSIGN_OR_RETURN(json::object obj, json_fields::parse_record(text, "audit"));
+  auto str = [&](std::string_view key) { return json_fields::get_string(obj, key); };
+  auto num = [&](std::string_view key) { return json_fields::get_int(obj, key); };
   AuditEntry entry;
   entry.audit_id = num("audit_id");
   entry.timestamp_us = num("timestamp");
@@ -56,8 +48,7 @@ Result<AuditEntry> decode_audit_entry(std::string_view text) {
   entry.details_json = str("details");
   entry.ip_address = str("ip_address");
   entry.request_id = str("request_id");
-  auto* success = obj.if_contains("success");
-  entry.success = success != nullptr && success->is_bool() && success->as_bool();
+  entry.success = json_fields::get_bool(obj, "success");
   return entry;
 }
 

@@ -150,6 +150,21 @@ class Parser {
     }
     return syntax_error(token, "a literal value");
   }
+  // `( key = literal [, …] )`: namespace options, WITH (…) and ALTER TABLE … SET (…).
+  Result<std::vector<std::pair<std::string, Value>>> parse_option_list() {
+    std::vector<std::pair<std::string, Value>> options;
+    KALAM_RETURN_IF_ERROR(expect_symbol("("));
+    do {
+      std::string key;
+      KALAM_ASSIGN_OR_RETURN(key, parse_identifier("option"));
+      KALAM_RETURN_IF_ERROR(expect_symbol("="));
+      Value value;
+      KALAM_ASSIGN_OR_RETURN(value, parse_literal());
+      options.emplace_back(std::move(key), std::move(value));
+    } while (accept_symbol(","));
+    KALAM_RETURN_IF_ERROR(expect_symbol(")"));
+    return options;
+  }
   bool parse_if_not_exists() { return accept_keywords({"if", "not", "exists"}); }
   bool parse_if_exists() { return accept_keywords({"if", "exists"}); }
 
@@ -191,16 +206,7 @@ Result<StatementBody> parse_alter_namespace(Parser& parser) {
   KALAM_ASSIGN_OR_RETURN(stmt.name, parser.parse_identifier("namespace"));
   KALAM_RETURN_IF_ERROR(parser.expect_keyword("set"));
   KALAM_RETURN_IF_ERROR(parser.expect_keyword("options"));
-  KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
-  do {
-    std::string key;
-    KALAM_ASSIGN_OR_RETURN(key, parser.parse_identifier("option"));
-    KALAM_RETURN_IF_ERROR(parser.expect_symbol("="));
-    Value value;
-    KALAM_ASSIGN_OR_RETURN(value, parser.parse_literal());
-    stmt.options.emplace_back(std::move(key), std::move(value));
-  } while (parser.accept_symbol(","));
-  KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+  KALAM_ASSIGN_OR_RETURN(stmt.options, parser.parse_option_list());
   KALAM_RETURN_IF_ERROR(parser.expect_end());
   return StatementBody(std::move(stmt));
 }
@@ -565,16 +571,9 @@ Status parse_table_options(Parser& parser, CreateTableStmt& stmt) {
   };
   while (!parser.at_end()) {
     if (parser.accept_keyword("with")) {
-      KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
-      do {
-        std::string key;
-        KALAM_ASSIGN_OR_RETURN(key, parser.parse_identifier("option"));
-        KALAM_RETURN_IF_ERROR(parser.expect_symbol("="));
-        Value value;
-        KALAM_ASSIGN_OR_RETURN(value, parser.parse_literal());
-        KALAM_RETURN_IF_ERROR(add(std::move(key), std::move(value)));
-      } while (parser.accept_symbol(","));
-      KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+      std::vector<std::pair<std::string, Value>> options;
+      KALAM_ASSIGN_OR_RETURN(options, parser.parse_option_list());
+      for (auto& [key, value] : options) KALAM_RETURN_IF_ERROR(add(std::move(key), std::move(value)));
     } else if (parser.accept_keyword("storage")) {
       const Token& name = parser.peek();
       if (name.kind != TokenKind::kIdentifier && name.kind != TokenKind::kString) {
@@ -728,16 +727,7 @@ Result<StatementBody> parse_alter_table(Parser& parser, const std::vector<Token>
     stmt.access_level = to_upper(parser.next().text);
   } else if (parser.accept_keyword("set")) {
     stmt.action = AlterTableAction::kSetOptions;
-    KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
-    do {
-      std::string key;
-      KALAM_ASSIGN_OR_RETURN(key, parser.parse_identifier("option"));
-      KALAM_RETURN_IF_ERROR(parser.expect_symbol("="));
-      Value value;
-      KALAM_ASSIGN_OR_RETURN(value, parser.parse_literal());
-      stmt.options.emplace_back(std::move(key), std::move(value));
-    } while (parser.accept_symbol(","));
-    KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+    KALAM_ASSIGN_OR_RETURN(stmt.options, parser.parse_option_list());
   } else {
     return syntax_error(parser.peek(), "ADD, DROP, RENAME, ALTER or SET");
   }
