@@ -264,9 +264,16 @@ Status decode_row_columns(std::string_view data, const std::vector<uint32_t>& wa
   copy_header(header, out);
   out->cells.clear();
 
-  std::vector<uint32_t> wanted(wanted_ids);
-  std::sort(wanted.begin(), wanted.end());
-  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  // Sorted unique ids are used as they are (no allocation per row); others are normalized.
+  std::vector<uint32_t> normalized;
+  bool ready = std::adjacent_find(wanted_ids.begin(), wanted_ids.end(),
+                                  [](uint32_t a, uint32_t b) { return a >= b; }) == wanted_ids.end();
+  if (!ready) {
+    normalized = wanted_ids;
+    std::sort(normalized.begin(), normalized.end());
+    normalized.erase(std::unique(normalized.begin(), normalized.end()), normalized.end());
+  }
+  const std::vector<uint32_t>& wanted = ready ? wanted_ids : normalized;
   if (wanted.empty()) return Status::ok();
   out->cells.reserve(std::min<size_t>(wanted.size(), static_cast<size_t>(cell_count)));
 

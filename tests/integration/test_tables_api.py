@@ -127,14 +127,15 @@ class TablesApiTest(unittest.TestCase):
         moved = self.server.sql("UPDATE app.handles SET id = 1000 WHERE handle = 'h0'", self.root)
         self.assertEqual(moved.status, 200, moved.body)
 
-    def test_concurrent_increments_lose_no_update(self):
-        self.server.sql("INSERT INTO app.counter (id, n) VALUES (1000, 0)", self.root)
+    def increment_concurrently(self, sql, row_id, allowed_codes):
+        """Runs `sql` 15 times in each of 4 threads; every acknowledged run must have added
+        exactly 1 to app.counter's row `row_id`."""
         results = []
         lock = threading.Lock()
 
         def bump():
             for _ in range(15):
-                resp = self.server.sql("UPDATE app.counter SET n = n + 1 WHERE id = 1000", self.root)
+                resp = self.server.sql(sql, self.root)
                 with lock:
                     results.append((resp.status, resp.json().get("error", {}).get("code")))
 
@@ -143,10 +144,14 @@ class TablesApiTest(unittest.TestCase):
             thread.start()
         for thread in threads:
             thread.join()
+        self.assertTrue(all(code in (None,) + allowed_codes for _, code in results), results)
         succeeded = sum(1 for status, _ in results if status == 200)
-        self.assertTrue(all(code in (None, "TRANSACTION_CONFLICT") for _, code in results), results)
-        n = self.server.sql("SELECT n FROM app.counter WHERE id = 1000", self.root).json()["results"][0]["rows"][0][0]
+        n = self.server.sql("SELECT n FROM app.counter WHERE id = %d" % row_id, self.root).json()["results"][0]["rows"][0][0]
         self.assertEqual(int(n), succeeded, "every acknowledged increment is counted exactly once")
+
+    def test_concurrent_increments_lose_no_update(self):
+        self.server.sql("INSERT INTO app.counter (id, n) VALUES (1000, 0)", self.root)
+        self.increment_concurrently("UPDATE app.counter SET n = n + 1 WHERE id = 1000", 1000, ("TRANSACTION_CONFLICT",))
 
     def test_unqualified_names_of_another_namespace_do_not_stick(self):
         self.server.sql("CREATE NAMESPACE other; CREATE TABLE other.users (id INT PRIMARY KEY)", self.root)
@@ -165,6 +170,47 @@ class TablesApiTest(unittest.TestCase):
         half = self.server.sql("UPDATE app.notes SET body = 'a' WHERE id IN (201, 202)", self.bob).json()
         self.assertEqual(half["results"][0]["rows_affected"], 1)
 
+    def test_upsert_counts_rows_inserted_or_changed(self):
+        sql = ("INSERT INTO app.counter (id, n) VALUES ($1, $2) "
+               "ON CONFLICT (id) DO UPDATE SET n = counter.n + excluded.n RETURNING id, n")
+        first = self.server.sql(sql, self.root, params=[5000, 3]).json()
+        self.assertEqual(first["results"][0]["rows_affected"], 1, first)
+        self.assertEqual(first["results"][0]["rows"], [[5000, 3]])
+        self.assertEqual(first["results"][0]["row_count"], 1)
+        self.assertEqual(first["results"][0]["schema"][0]["flags"], ["pk", "nn"])
+        second = self.server.sql(sql, self.root, params=[5000, 4]).json()
+        self.assertEqual((second["results"][0]["rows_affected"], second["results"][0]["rows"]), (1, [[5000, 7]]))
+        unchanged = self.server.sql("INSERT INTO app.counter (id, n) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE "
+                                    "SET n = excluded.n", self.root, params=[5000, 7]).json()
+        self.assertEqual(unchanged["results"][0]["rows_affected"], 0, unchanged)
+        self.assertNotIn("rows", unchanged["results"][0], "no RETURNING, no rows")
+        mixed = self.server.sql("INSERT INTO app.counter (id, n) VALUES (5000, 1), (5001, 1), (5002, 1) "
+                                "ON CONFLICT (id) DO UPDATE SET n = 1", self.root).json()
+        self.assertEqual(mixed["results"][0]["rows_affected"], 3, mixed)
+        bad = self.server.sql(sql, self.root, params=["x", 1])
+        self.assertEqual((bad.status, bad.code), (400, "PARAM_TYPE_MISMATCH"), bad.body)
+        audit = self.server.sql("SELECT action FROM system.audit_log WHERE target = 'table:app.counter' "
+                                "ORDER BY audit_id DESC LIMIT 1", self.root).json()
+        self.assertEqual(audit["results"][0]["rows"], [["INSERT"]])
+
+    def test_returning_converts_values_like_select(self):
+        body = self.server.sql("INSERT INTO app.notes (id, body, at) VALUES ($1, 'r', $2) RETURNING id, at, _seq",
+                               self.alice, params=[9100, "2026-11-24T10:15:30Z"]).json()
+        result = body["results"][0]
+        self.assertEqual(result["rows"][0][:2], ["9100", "2026-11-24T10:15:30.000000Z"])
+        self.assertEqual([c["data_type"] for c in result["schema"]], ["BIGINT", "TIMESTAMP", "BIGINT"])
+        self.assertEqual((result["row_count"], result["rows_affected"], result["operation"]), (1, 1, "insert"))
+        seq = self.server.sql("SELECT _seq FROM app.notes WHERE id = 9100", self.alice).json()
+        self.assertEqual(seq["results"][0]["rows"][0][0], result["rows"][0][2], "RETURNING shows the stored _seq")
+        gone = self.server.sql("DELETE FROM app.notes WHERE id = 9100 RETURNING body", self.alice).json()
+        self.assertEqual((gone["results"][0]["rows"], gone["results"][0]["operation"]), ([["r"]], "delete"))
+        none = self.server.sql("DELETE FROM app.notes WHERE id = 9100 RETURNING body", self.bob).json()
+        self.assertEqual((none["results"][0]["rows"], none["results"][0]["rows_affected"]), ([], 0))
+
+    def test_concurrent_upserts_lose_no_update(self):
+        self.increment_concurrently("INSERT INTO app.counter (id, n) VALUES (6000, 1) "
+                                    "ON CONFLICT (id) DO UPDATE SET n = counter.n + 1", 6000,
+                                    ("TRANSACTION_CONFLICT", "PRIMARY_KEY_VIOLATION"))
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

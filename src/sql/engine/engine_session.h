@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -66,14 +67,34 @@ struct TransactionState {
 // One table scope's rows as read once per statement: every row that has not
 // expired (tombstones included), in key order, with per-column equality indexes
 // built on demand. Any write to the scope drops it.
+// A scan decodes only the cells its statement uses (`colUsed`): `decoded` lists them.
 struct ScanRow {
   std::string key;
-  StoredRow row;
+  StoredRow row;  // the header, and the cells of ScanSnapshot::decoded (all when all_decoded)
 };
 struct ScanSnapshot {
   std::vector<ScanRow> rows;
   size_t live_rows = 0;
+  bool all_decoded = true;
+  std::vector<uint32_t> decoded;  // sorted column ids decoded when !all_decoded
+  bool has(uint32_t column_id) const {
+    return all_decoded || std::binary_search(decoded.begin(), decoded.end(), column_id);
+  }
   std::unordered_map<int, std::unordered_multimap<std::string, size_t>> indexes;  // column → value key → row
+};
+
+// INSERT … ON CONFLICT … DO UPDATE: the engine runs the INSERT of each proposed row as
+// a probe. A row that conflicts on the target is not written: the probe records the
+// existing row's key and the proposed ("excluded") row, and the engine then updates
+// the existing row.
+enum class ConflictTarget : uint8_t { kAny, kPrimaryKey, kUniqueColumn };
+struct UpsertProbe {
+  bool active = false;
+  ConflictTarget target = ConflictTarget::kAny;
+  uint32_t unique_column_id = 0;  // kUniqueColumn
+  std::optional<std::string> conflict_key;
+  int64_t conflict_seq = 0;  // the _seq of the existing row as read
+  StoredRow excluded;
 };
 
 struct DmlCounts {
@@ -116,13 +137,21 @@ struct EngineSession {
   std::vector<int64_t> rowid_seqs;                    // rowid → the _seq the scan saw (conflict base)
   std::unordered_map<std::string, int64_t> rowid_of;  // row key → its rowid (stable per statement)
   DmlCounts counts;
-  std::string written_table;  // "ns.table" of the statement's writes (for the audit row)
-  bool internal_ddl = false;
+  std::string written_table;     // "ns.table" of the statement's writes (for the audit row)
+  std::string statement_action;  // "INSERT", "UPDATE" or "DELETE" (the audit row's action)
+  UpsertProbe upsert;
+  // RETURNING: the rows the statement wrote (new values; the old ones for DELETE),
+  // collected while `collect_returned`; served as the only rows of table
+  // `returning_table_id` while `serve_returned`.
+  bool collect_returned = false;
+  bool serve_returned = false;
+  uint64_t returning_table_id = 0;
+  std::vector<ScanRow> returned;
+  bool internal_ddl = false;  // declaring/dropping virtual tables: the authorizer allows it
   bool allow_writes = false;  // INSERT/UPDATE/DELETE statements only
   // INSERT with a column list: the columns given (others receive their DEFAULT).
   // nullopt: every column is given (INSERT … VALUES without a list).
-  std::optional<std::vector<std::string>>
-      insert_columns;  // declaring/dropping virtual tables: the authorizer allows it
+  std::optional<std::vector<std::string>> insert_columns;
 
   void begin_statement(ExecutionContext& context, ExecutorServices& services_in) {
     clear_statement_state();
@@ -131,6 +160,16 @@ struct EngineSession {
     tx = context.transaction.get();
   }
   void end_statement() { clear_statement_state(); }
+
+  // The statement-stable rowid of `key` (registered with the _seq the reader saw).
+  int64_t rowid_for(const std::string& key, int64_t seq) {
+    auto [it, inserted] = rowid_of.try_emplace(key, static_cast<int64_t>(rowid_keys.size()));
+    if (inserted) {
+      rowid_keys.push_back(key);
+      rowid_seqs.push_back(seq);
+    }
+    return it->second;
+  }
 
  private:
   // Everything that lives for one statement only.
@@ -151,6 +190,12 @@ struct EngineSession {
     rowid_of.clear();
     counts = DmlCounts{};
     written_table.clear();
+    statement_action.clear();
+    upsert = UpsertProbe{};
+    collect_returned = false;
+    serve_returned = false;
+    returning_table_id = 0;
+    returned.clear();
     insert_columns.reset();
   }
 };
@@ -166,6 +211,9 @@ void sqlite_result_value(sqlite3_context* context, const Value& value);
 // Rows the committing statement/transaction itself writes (`written`) are skipped.
 Status verify_unique_claims(ExecutorServices& services, const std::vector<UniqueClaim>& claims,
                             const PendingWrites& written, int64_t now_us);
+
+// The value of `column` in a row written under any schema version of `schema`.
+Value row_column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column);
 
 // Registers the `kalam_table` module on `db`.
 int register_table_module(sqlite3* db);

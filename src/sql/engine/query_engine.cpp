@@ -4,9 +4,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
@@ -14,6 +16,7 @@
 #include "common/time_util.h"
 #include "config/server_config.h"
 #include "live/live_query_manager.h"
+#include "sql/engine/dml_clauses.h"
 #include "sql/engine/engine_session.h"
 #include "sql/engine/system_tables.h"
 #include "sql/executor/helpers/audit.h"
@@ -333,29 +336,46 @@ Result<sqlite3*> thread_connection() {
   return db;
 }
 
+// Binds one ParamValue or Value (bool → 0/1, JSON → its text) to `slot`.
+template <typename Variant>
+int bind_variant(sqlite3_stmt* stmt, int slot, const Variant& variant) {
+  return std::visit(
+      [&](const auto& value) -> int {
+        using T = std::decay_t<decltype(value)>;
+        if constexpr (std::is_same_v<T, std::monostate>) {
+          return sqlite3_bind_null(stmt, slot);
+        } else if constexpr (std::is_same_v<T, bool>) {
+          return sqlite3_bind_int64(stmt, slot, value ? 1 : 0);
+        } else if constexpr (std::is_same_v<T, int64_t>) {
+          return sqlite3_bind_int64(stmt, slot, value);
+        } else if constexpr (std::is_same_v<T, double>) {
+          return sqlite3_bind_double(stmt, slot, value);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          return sqlite3_bind_text64(stmt, slot, value.data(), value.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+        } else {
+          return sqlite3_bind_text64(stmt, slot, value.text.data(), value.text.size(), SQLITE_TRANSIENT,
+                                     SQLITE_UTF8);
+        }
+      },
+      variant);
+}
+
+// Binds `$number` to `value` when the statement uses it.
+template <typename Variant>
+Status bind_named(sqlite3_stmt* stmt, int64_t number, const Variant& value) {
+  // SQLite numbers `$n` parameters by first appearance, so bind by name.
+  std::string name = "$" + std::to_string(number);
+  int slot = sqlite3_bind_parameter_index(stmt, name.c_str());
+  if (slot == 0) return Status::ok();  // not used by this statement
+  if (bind_variant(stmt, slot, value) != SQLITE_OK) {
+    return Status(ErrorCode::kInternalError, "cannot bind parameter " + name);
+  }
+  return Status::ok();
+}
+
 Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
   for (size_t index = 0; index < params.size(); ++index) {
-    // SQLite numbers `$n` parameters by first appearance, so bind by name.
-    std::string name = "$" + std::to_string(index + 1);
-    int slot = sqlite3_bind_parameter_index(stmt, name.c_str());
-    if (slot == 0) continue;  // validated earlier: every $n appears
-    const ParamValue& param = params[index];
-    int rc = SQLITE_OK;
-    if (std::holds_alternative<std::monostate>(param)) {
-      rc = sqlite3_bind_null(stmt, slot);
-    } else if (const auto* boolean = std::get_if<bool>(&param)) {
-      rc = sqlite3_bind_int64(stmt, slot, *boolean ? 1 : 0);
-    } else if (const auto* integer = std::get_if<int64_t>(&param)) {
-      rc = sqlite3_bind_int64(stmt, slot, *integer);
-    } else if (const auto* real = std::get_if<double>(&param)) {
-      rc = sqlite3_bind_double(stmt, slot, *real);
-    } else if (const auto* text = std::get_if<std::string>(&param)) {
-      rc = sqlite3_bind_text64(stmt, slot, text->data(), text->size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    } else {
-      const auto& json = std::get<JsonText>(param).text;
-      rc = sqlite3_bind_text64(stmt, slot, json.data(), json.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-    }
-    if (rc != SQLITE_OK) return Status(ErrorCode::kInternalError, "cannot bind parameter " + name);
+    KALAM_RETURN_IF_ERROR(bind_named(stmt, static_cast<int64_t>(index + 1), params[index]));
   }
   return Status::ok();
 }
@@ -430,22 +450,6 @@ class CachedStatement {
 }  // namespace
 
 namespace {
-
-// Index of the statement's INSERT/REPLACE keyword: the first token, or after a WITH
-// clause the first one outside parentheses; tokens.size() when there is none.
-size_t insert_keyword_index(const std::vector<Token>& tokens) {
-  int depth = 0;
-  for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
-    const Token& token = tokens[idx];
-    if (token.is_symbol("(")) ++depth;
-    if (token.is_symbol(")")) --depth;
-    if (depth != 0) continue;
-    if (token.is_keyword("insert") || token.is_keyword("replace")) return idx;
-    if (idx == 0 && !token.is_keyword("with")) return tokens.size();
-    if (token.is_keyword("select") || token.is_keyword("update") || token.is_keyword("delete")) break;
-  }
-  return tokens.size();
-}
 
 // Declares (or re-declares after DDL) the virtual table for `qualified_name`.
 Status ensure_declared(EngineSession& session, const std::string& qualified_name, const TableSchema& schema) {
@@ -568,8 +572,8 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   }
   // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
   auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
-  size_t pos = insert_keyword_index(tokens);
-  if (pos < tokens.size()) {
+  size_t pos = dml_head_index(tokens);
+  if (pos < tokens.size() && (tokens[pos].is_keyword("insert") || tokens[pos].is_keyword("replace"))) {
     ++pos;
     if (tok(pos).is_keyword("or")) pos += 2;
     if (tok(pos).is_keyword("into")) ++pos;
@@ -677,62 +681,6 @@ std::vector<std::string> column_flags(const EngineSession& session, sqlite3_stmt
   return flags;
 }
 
-std::string_view dml_action(const DmlCounts& counts) {
-  if (counts.updated > 0) return "UPDATE";
-  if (counts.deleted > 0) return "DELETE";
-  return "INSERT";
-}
-
-}  // namespace
-
-namespace {
-
-// INSERT … ON CONFLICT [(cols)] DO NOTHING becomes INSERT OR IGNORE (SQLite has no
-// UPSERT on virtual tables); DO UPDATE and RETURNING are not supported yet.
-Result<std::string> rewrite_unsupported_clauses(std::string_view sql, bool allow_writes) {
-  if (!allow_writes) return std::string(sql);
-  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
-  auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
-  int depth = 0;
-  std::optional<size_t> conflict_begin;
-  size_t conflict_end = 0;
-  for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
-    const Token& token = tokens[idx];
-    if (token.is_symbol("(")) ++depth;
-    if (token.is_symbol(")")) --depth;
-    if (depth != 0) continue;
-    if (token.is_keyword("returning")) {
-      return Status(ErrorCode::kNotImplemented, "RETURNING is not implemented yet")
-          .with_detail("feature", std::string("RETURNING"));
-    }
-    if (token.is_keyword("on") && tok(idx + 1).is_keyword("conflict")) {
-      size_t pos = idx + 2;
-      if (tok(pos).is_symbol("(")) {
-        while (pos < tokens.size() && !tok(pos).is_symbol(")")) ++pos;
-        ++pos;
-      }
-      if (tok(pos).is_keyword("do") && tok(pos + 1).is_keyword("nothing")) {
-        conflict_begin = token.offset;
-        conflict_end = tok(pos + 1).offset + tok(pos + 1).length;
-        idx = pos + 1;
-        continue;
-      }
-      return Status(ErrorCode::kNotImplemented, "ON CONFLICT … DO UPDATE is not implemented yet")
-          .with_detail("feature", std::string("ON CONFLICT DO UPDATE"));
-    }
-  }
-  size_t insert_idx = insert_keyword_index(tokens);
-  if (!conflict_begin || insert_idx >= tokens.size() || !tokens[insert_idx].is_keyword("insert")) {
-    return std::string(sql);
-  }
-  const Token& insert = tokens[insert_idx];
-  std::string out(sql.substr(0, insert.offset + insert.length));
-  out += " OR IGNORE";
-  out.append(sql.substr(insert.offset + insert.length, *conflict_begin - insert.offset - insert.length));
-  out.append(sql.substr(conflict_end));
-  return out;
-}
-
 }  // namespace
 
 Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
@@ -758,35 +706,38 @@ Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sq
   return std::move(outcome.rows);
 }
 
-Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes) {
-  sqlite3* db = nullptr;
-  KALAM_ASSIGN_OR_RETURN(db, thread_connection());
-  EngineSession& session = engine_session();
-  session.begin_statement(ctx, services_);
-  session.allow_writes = allow_writes;
-  struct Reset {
-    ~Reset() {
-      engine_session().end_statement();
-      engine_session().allow_writes = false;
-    }
-  } reset;
+namespace {
 
-  KALAM_ASSIGN_OR_RETURN(std::string supported, rewrite_unsupported_clauses(sql, allow_writes));
-  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services_, supported));
+// Binds of the engine's own statements (upsert probes, RETURNING): $<number> → value.
+using InternalBinds = std::vector<std::pair<int64_t, Value>>;
+constexpr int64_t kInternalParamBase = 1000000;  // above any client parameter number
+
+Status bind_internal(sqlite3_stmt* stmt, const InternalBinds& binds) {
+  for (const auto& [number, value] : binds) KALAM_RETURN_IF_ERROR(bind_named(stmt, number, value));
+  return Status::ok();
+}
+
+// Resolves, prepares (cached), binds and runs one SQL statement inside the running
+// engine statement; its writes join the statement's pending writes. Returns its rows.
+Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+                           std::string_view sql, const InternalBinds& binds, bool read_only) {
+  session.insert_columns.reset();
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services, sql));
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
   // callers for whom it made the same decisions: the key includes the role and
   // whether writes are allowed (scopes are applied at run time, not at prepare).
   std::string cache_key =
-      std::string(role_name(ctx.role)) + (allow_writes ? "\x01w\x01" : "\x01r\x01") + resolved;
+      std::string(role_name(ctx.role)) + (session.allow_writes ? "\x01w\x01" : "\x01r\x01") + resolved;
   CachedStatement stmt;
   int rc = stmt.acquire(session, cache_key, resolved);
-  if (rc != SQLITE_OK) return engine_error(db, rc, true, ctx);
+  if (rc != SQLITE_OK) return engine_error(session.db, rc, true, ctx);
   if (!stmt) return Status(ErrorCode::kEmptySql, "empty statement");
-  if (!allow_writes && !sqlite3_stmt_readonly(stmt.get())) {
+  if (read_only && !sqlite3_stmt_readonly(stmt.get())) {
     return Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
         .with_detail("argument", std::string("sql"));
   }
   KALAM_RETURN_IF_ERROR(bind_params(stmt.get(), ctx.params));
+  KALAM_RETURN_IF_ERROR(bind_internal(stmt.get(), binds));
 
   RowsResult result;
   int columns = sqlite3_column_count(stmt.get());
@@ -798,7 +749,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
                                          type.value_or(DataType::kAny),
                                          column_flags(session, stmt.get(), column)});
   }
-  int64_t max_bytes = services_.config != nullptr ? services_.config->limits.max_result_bytes : INT64_MAX;
+  int64_t max_bytes = services.config != nullptr ? services.config->limits.max_result_bytes : INT64_MAX;
   int64_t result_bytes = 0;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     ResultRow row;
@@ -836,7 +787,191 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     }
     result.rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE) return engine_error(db, rc, false, ctx);
+  if (rc != SQLITE_DONE) return engine_error(session.db, rc, false, ctx);
+  return result;
+}
+
+// The table a DML statement writes (NOT_FOUND_TABLE, as SQLite would report it, when
+// the name is unknown or the caller may not read it).
+Result<std::shared_ptr<const TableSchema>> dml_target(ExecutorServices& services, const ExecutionContext& ctx,
+                                                      const DmlClauses& clauses) {
+  auto snapshot = services.schema_registry->snapshot();
+  const std::string& ns = clauses.target_ns.empty() ? ctx.default_namespace : clauses.target_ns;
+  const TableDef* def = ns.empty() ? nullptr : snapshot->find_table(ns, clauses.target_name);
+  if (def == nullptr || !def->schema || !may_read_table(*def->schema, ctx.role)) {
+    std::string name =
+        clauses.target_ns.empty() ? clauses.target_name : clauses.target_ns + "." + clauses.target_name;
+    return Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name);
+  }
+  return def->schema;
+}
+
+std::string quote_name(std::string_view name) {
+  std::string out = "\"";
+  for (char ch : name) {
+    out += ch;
+    if (ch == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+// INSERT … ON CONFLICT … DO UPDATE: each proposed row is INSERTed as a probe; a row
+// that conflicts on the target is not written, and the existing row is UPDATEd instead
+// with `excluded.<column>` bound to the proposed row's values.
+Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+                  const DmlClauses& clauses) {
+  const UpsertClause& upsert = *clauses.upsert;
+  KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
+  const auto& columns = schema->current().columns;
+  std::vector<std::string> column_names;
+  bool rowid_taken[3] = {false, false, false};
+  constexpr const char* kRowidNames[3] = {"rowid", "_rowid_", "oid"};
+  for (const ColumnDef& column : columns) {
+    column_names.push_back(column.name);
+    for (int idx = 0; idx < 3; ++idx)
+      rowid_taken[idx] = rowid_taken[idx] || to_lower(column.name) == kRowidNames[idx];
+  }
+  const char* rowid_name = nullptr;
+  for (int idx = 0; idx < 3 && rowid_name == nullptr; ++idx) {
+    if (!rowid_taken[idx]) rowid_name = kRowidNames[idx];
+  }
+  if (rowid_name == nullptr) {
+    return Status(ErrorCode::kNotImplemented,
+                  "ON CONFLICT … DO UPDATE needs a table without columns named rowid, _rowid_ and oid")
+        .with_detail("feature", std::string("ON CONFLICT DO UPDATE"));
+  }
+
+  // The conflict target: the primary key or one UNIQUE column (any conflict when omitted).
+  UpsertProbe probe;
+  probe.active = true;
+  if (!upsert.conflict_columns.empty()) {
+    std::vector<std::string> pk_names;
+    for (const ColumnDef* pk : schema->primary_key()) pk_names.push_back(to_lower(pk->name));
+    std::vector<std::string> target;
+    for (const std::string& name : upsert.conflict_columns) target.push_back(to_lower(name));
+    std::sort(pk_names.begin(), pk_names.end());
+    std::sort(target.begin(), target.end());
+    const ColumnDef* unique = target.size() == 1 ? schema->find_column(upsert.conflict_columns[0]) : nullptr;
+    if (!schema->hidden_primary_key && target == pk_names) {
+      probe.target = ConflictTarget::kPrimaryKey;
+    } else if (unique != nullptr && unique->unique) {
+      probe.target = ConflictTarget::kUniqueColumn;
+      probe.unique_column_id = unique->column_id;
+    } else {
+      std::string list;
+      for (const std::string& name : upsert.conflict_columns) list += (list.empty() ? "" : ", ") + name;
+      return Status(ErrorCode::kInvalidArgument,
+                    "ON CONFLICT (" + list + ") names neither the primary key nor a UNIQUE column of " +
+                        schema->qualified_name())
+          .with_detail("argument", std::string("on_conflict"));
+    }
+  }
+
+  KALAM_ASSIGN_OR_RETURN(std::string assignments,
+                         replace_excluded(upsert.assignments, column_names, kInternalParamBase + 1));
+  std::string update_sql = "UPDATE " + clauses.target + " AS " + quote_name(clauses.alias) + " SET " +
+                           assignments + "\nWHERE " + rowid_name + " = $" +
+                           std::to_string(kInternalParamBase);
+  if (!upsert.condition.empty()) {
+    KALAM_ASSIGN_OR_RETURN(std::string condition,
+                           replace_excluded(upsert.condition, column_names, kInternalParamBase + 1));
+    update_sql += " AND (" + condition + "\n)";
+  }
+
+  // The proposed rows.
+  std::vector<ResultRow> proposed;
+  size_t width = 0;
+  if (upsert.source.empty()) {
+    proposed.emplace_back();  // DEFAULT VALUES
+  } else {
+    KALAM_ASSIGN_OR_RETURN(RowsResult source,
+                           run_sql(session, services, ctx, upsert.with_prefix + upsert.source, {}, true));
+    width = source.schema.size();
+    proposed = std::move(source.rows);
+  }
+  std::string probe_sql = "INSERT " + upsert.or_clause + "INTO " + clauses.target + " " + upsert.columns;
+  if (upsert.source.empty()) {
+    probe_sql += " DEFAULT VALUES";
+  } else {
+    probe_sql += " VALUES (";
+    for (size_t idx = 0; idx < width; ++idx) {
+      probe_sql +=
+          (idx == 0 ? "$" : ", $") + std::to_string(kInternalParamBase + 1 + static_cast<int64_t>(idx));
+    }
+    probe_sql += ")";
+  }
+
+  InternalBinds binds;
+  for (ResultRow& row : proposed) {
+    binds.clear();
+    for (size_t idx = 0; idx < row.size(); ++idx) {
+      binds.emplace_back(kInternalParamBase + 1 + static_cast<int64_t>(idx), std::move(row[idx]));
+    }
+    session.upsert = probe;
+    if (auto run = run_sql(session, services, ctx, probe_sql, binds, false); !run.is_ok())
+      return run.status();
+    if (!session.upsert.conflict_key) continue;
+    binds.clear();
+    binds.emplace_back(kInternalParamBase,
+                       Value(session.rowid_for(*session.upsert.conflict_key, session.upsert.conflict_seq)));
+    for (size_t idx = 0; idx < columns.size(); ++idx) {
+      binds.emplace_back(kInternalParamBase + 1 + static_cast<int64_t>(idx),
+                         row_column_value(*schema, session.upsert.excluded, columns[idx]));
+    }
+    session.upsert = UpsertProbe{};  // the UPDATE's own conflicts are errors
+    if (auto run = run_sql(session, services, ctx, update_sql, binds, false); !run.is_ok())
+      return run.status();
+  }
+  session.upsert = UpsertProbe{};
+  return Status::ok();
+}
+
+// RETURNING: the statement's list evaluated over the rows it wrote, through the same
+// virtual table (so types, flags and `*` are those of the table).
+Result<RowsResult> run_returning(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+                                 const DmlClauses& clauses) {
+  KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
+  session.serve_returned = true;
+  session.returning_table_id = schema->table_id;
+  std::string sql =
+      "SELECT " + *clauses.returning + "\nFROM " + clauses.target + " AS " + quote_name(clauses.alias);
+  auto rows = run_sql(session, services, ctx, sql, {}, true);
+  session.serve_returned = false;
+  return rows;
+}
+
+}  // namespace
+
+Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes) {
+  KALAM_ASSIGN_OR_RETURN(sqlite3 * db, thread_connection());
+  (void)db;
+  EngineSession& session = engine_session();
+  session.begin_statement(ctx, services_);
+  session.allow_writes = allow_writes;
+  struct Reset {
+    ~Reset() {
+      engine_session().end_statement();
+      engine_session().allow_writes = false;
+    }
+  } reset;
+
+  DmlClauses clauses;
+  if (allow_writes) {
+    KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql));
+  } else {
+    clauses.base_sql = std::string(sql);
+  }
+  session.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
+  session.collect_returned = clauses.returning.has_value();
+  RowsResult result;
+  if (clauses.upsert) {
+    KALAM_RETURN_IF_ERROR(run_upsert(session, services_, ctx, clauses));
+  } else {
+    KALAM_ASSIGN_OR_RETURN(result, run_sql(session, services_, ctx, clauses.base_sql, {}, !allow_writes));
+  }
+  if (clauses.returning) {
+    KALAM_ASSIGN_OR_RETURN(result, run_returning(session, services_, ctx, clauses));
+  }
   KALAM_RETURN_IF_ERROR(ctx.check_deadline(allow_writes ? "DML" : "SELECT"));
 
   EngineOutcome outcome;
@@ -850,15 +985,14 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     for (auto& [key, value] : session.pending.rows) tx.writes.rows[key] = std::move(value);
     for (const auto& [key, seq] : session.base_seq) tx.base_seq.emplace(key, seq);
     if (allow_writes && affected > 0)
-      tx.audits.push_back(
-          PendingAudit{std::string(dml_action(session.counts)), "table:" + session.written_table, affected});
+      tx.audits.push_back(PendingAudit{session.statement_action, "table:" + session.written_table, affected});
     for (RowChange& change : session.changes) tx.changes.push_back(std::move(change));
     for (UniqueClaim& claim : session.unique_claims) tx.unique_claims.push_back(std::move(claim));
   } else if (!session.pending.rows.empty()) {
     // Autocommit: every row of the statement plus its audit row in one atomic batch.
     WriteBatch batch;
     append_rows(batch, session.pending);
-    log_dml_operation(batch, ctx, services_, dml_action(session.counts), "table:" + session.written_table,
+    log_dml_operation(batch, ctx, services_, session.statement_action, "table:" + session.written_table,
                       affected);
     {
       std::lock_guard<std::mutex> lock(commit_mutex());
@@ -872,6 +1006,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     }
   }
   outcome.rows = std::move(result);
+  outcome.returning = clauses.returning.has_value();
   return outcome;
 }
 

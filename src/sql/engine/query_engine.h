@@ -14,7 +14,8 @@
 namespace kalam {
 
 struct EngineOutcome {
-  RowsResult rows;  // result rows (empty for DML)
+  RowsResult rows;         // result rows (DML: the RETURNING rows)
+  bool returning = false;  // the DML statement had a RETURNING clause
   uint64_t inserted = 0, updated = 0, deleted = 0;
 };
 

@@ -43,6 +43,7 @@ constexpr int kIdxPrimaryKey = 1;
 constexpr int kIdxIncludeDeleted = 2;
 constexpr int kIdxColumnEquality = 4;
 constexpr int kIdxKeyRange = 8;  // idxStr: "L", "U" or "LU" (which bounds are in argv)
+constexpr int kIdxRowid = 16;    // rowid = ? (a row this statement already met)
 
 struct TableVtab {
   sqlite3_vtab base{};
@@ -223,12 +224,54 @@ Value column_value(const TableSchema& schema, const StoredRow& row, const Column
   return Value();
 }
 
+// Column ids a scan must decode; nullptr = every column.
+using WantedColumns = const std::vector<uint32_t>*;
+
+// Decodes a stored value: every cell, or only the wanted ones.
+Status decode_scan_row(std::string_view raw, WantedColumns wanted, StoredRow& out) {
+  if (wanted == nullptr) {
+    KALAM_ASSIGN_OR_RETURN(out, decode_row(raw));
+    return Status::ok();
+  }
+  return decode_row_columns(raw, *wanted, &out);
+}
+
 // Rows of one scope with keys in [begin, end) (end empty = to the end of the scope),
 // read from RocksDB and overlaid with the transaction's and the statement's writes.
 Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema, const std::string& prefix,
-                                                      const std::string& begin, const std::string& end) {
+                                                      const std::string& begin, const std::string& end,
+                                                      WantedColumns wanted) {
   EngineSession& session = engine_session();
   std::string stop = end.empty() ? prefix_successor(prefix) : end;
+  auto snapshot = std::make_shared<ScanSnapshot>();
+  snapshot->all_decoded = wanted == nullptr;
+  if (wanted != nullptr) snapshot->decoded = *wanted;
+  int64_t now_us = session.ctx->timestamp_us;
+  auto add = [&](std::string key, std::string_view value) -> Status {
+    ScanRow scan_row;
+    KALAM_RETURN_IF_ERROR(decode_scan_row(value, wanted, scan_row.row));
+    if (expired(schema, scan_row.row, now_us)) return Status::ok();
+    snapshot->live_rows += scan_row.row.deleted ? 0 : 1;
+    scan_row.key = std::move(key);
+    snapshot->rows.push_back(std::move(scan_row));
+    return Status::ok();
+  };
+  auto writes_in_range = [&](const PendingWrites& writes) {
+    auto it = writes.rows.lower_bound(begin);
+    return it != writes.rows.end() && it->first < stop;
+  };
+  bool overlaid =
+      (session.tx != nullptr && writes_in_range(session.tx->writes)) || writes_in_range(session.pending);
+  if (!overlaid) {  // the common case: decode straight from the iterator
+    Status status;
+    KALAM_RETURN_IF_ERROR(session.services->storage->scan_range(
+        ColumnFamily::kRows, begin, stop, [&](std::string_view key, std::string_view value) {
+          status = add(std::string(key), value);
+          return status.is_ok();
+        }));
+    KALAM_RETURN_IF_ERROR(status);
+    return snapshot;
+  }
   std::map<std::string, std::string> merged;
   KALAM_RETURN_IF_ERROR(session.services->storage->scan_range(
       ColumnFamily::kRows, begin, stop, [&](std::string_view key, std::string_view value) {
@@ -236,8 +279,7 @@ Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema,
         return true;
       }));
   auto overlay = [&](const PendingWrites& writes) {
-    for (auto it = writes.rows.lower_bound(begin);
-         it != writes.rows.end() && (stop.empty() || it->first < stop); ++it) {
+    for (auto it = writes.rows.lower_bound(begin); it != writes.rows.end() && it->first < stop; ++it) {
       if (it->second) {
         merged[it->first] = *it->second;
       } else {
@@ -247,25 +289,33 @@ Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema,
   };
   if (session.tx != nullptr) overlay(session.tx->writes);  // the transaction reads its own writes
   overlay(session.pending);
-  auto snapshot = std::make_shared<ScanSnapshot>();
   snapshot->rows.reserve(merged.size());
-  int64_t now_us = session.ctx->timestamp_us;
-  for (auto& [key, value] : merged) {
-    KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
-    if (expired(schema, row, now_us)) continue;
-    snapshot->live_rows += row.deleted ? 0 : 1;
-    snapshot->rows.push_back(ScanRow{key, std::move(row)});
-  }
+  for (auto& [key, value] : merged) KALAM_RETURN_IF_ERROR(add(key, value));
   return snapshot;
 }
 
-// The scope's rows for this statement (cached until the scope is written).
-Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema) {
+// The scope's rows for this statement (cached until the scope is written), with at
+// least the wanted cells decoded.
+Result<std::shared_ptr<ScanSnapshot>> scope_snapshot(const TableSchema& schema, WantedColumns wanted) {
   EngineSession& session = engine_session();
   std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
   auto cached = session.scan_cache.find(prefix);
-  if (cached != session.scan_cache.end()) return cached->second;
-  KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, read_scope_rows(schema, prefix, prefix, ""));
+  std::vector<uint32_t> needed;  // a cached snapshot lacks cells: read again with the union
+  if (cached != session.scan_cache.end()) {
+    const ScanSnapshot& have = *cached->second;
+    bool covered = have.all_decoded || wanted != nullptr;
+    if (covered && !have.all_decoded) {
+      for (uint32_t id : *wanted) covered = covered && have.has(id);
+    }
+    if (covered) return cached->second;
+    if (wanted != nullptr) {
+      std::set_union(have.decoded.begin(), have.decoded.end(), wanted->begin(), wanted->end(),
+                     std::back_inserter(needed));
+      wanted = &needed;
+    }
+  }
+  KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot,
+                         read_scope_rows(schema, prefix, prefix, "", wanted));
   session.scan_cache[prefix] = snapshot;
   if (session.row_estimates.size() >= 100000) session.row_estimates.clear();  // bounded: estimates only
   session.row_estimates[prefix] = snapshot->live_rows;
@@ -347,6 +397,19 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     if (info->aConstraint[idx].iColumn == column_count + 1) idx_num |= kIdxIncludeDeleted;
   }
+  // rowid = ?: a row the statement already met (rowids are per statement).
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    const auto& constraint = info->aConstraint[idx];
+    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ || constraint.iColumn != -1)
+      continue;
+    info->aConstraintUsage[idx].argvIndex = 1;
+    info->aConstraintUsage[idx].omit = 1;
+    info->estimatedCost = 1.0;
+    info->estimatedRows = 1;
+    info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+    info->idxNum = idx_num | kIdxRowid;
+    return SQLITE_OK;
+  }
   // A full primary key of equalities: a point lookup.
   std::vector<const ColumnDef*> pk = schema->primary_key();
   std::vector<int> pk_constraint(pk.size(), -1);
@@ -391,8 +454,6 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   }
   if (!used.empty()) {
     idx_num |= kIdxColumnEquality;
-    info->idxStr = sqlite3_mprintf("%s", used.c_str());
-    info->needToFreeIdxStr = 1;
   } else if (pk.size() == 1) {
     // Range on a single-column primary key: a key-range read (SQLite re-checks the bounds).
     int pk_column = -1;
@@ -424,12 +485,13 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
         bounds += "U";
       }
       idx_num |= kIdxKeyRange;
-      info->idxStr = sqlite3_mprintf("%s", bounds.c_str());
-      info->needToFreeIdxStr = 1;
       estimate = std::max(1.0, rows / (bounds.size() == 2 ? 8.0 : 3.0));
       used = bounds;
     }
   }
+  // idxStr: "<colUsed in hex>;<equality columns or range bounds>".
+  info->idxStr = sqlite3_mprintf("%llx;%s", static_cast<unsigned long long>(info->colUsed), used.c_str());
+  info->needToFreeIdxStr = 1;
   info->estimatedRows = static_cast<sqlite3_int64>(estimate);
   info->estimatedCost = estimate + (used.empty() ? rows : 1.0);
   info->idxNum = idx_num;
@@ -446,17 +508,22 @@ int table_close(sqlite3_vtab_cursor* cursor) {
   return SQLITE_OK;
 }
 
-const std::unordered_multimap<std::string, size_t>& column_index(ScanSnapshot& snapshot,
-                                                                 const TableSchema& schema, int column) {
+using ColumnIndex = std::unordered_multimap<std::string, size_t>;
+
+// The equality index of the snapshot's rows on `column` (position), built on first use.
+Result<const ColumnIndex*> column_index(ScanSnapshot& snapshot, const TableSchema& schema, int column) {
   auto found = snapshot.indexes.find(column);
-  if (found != snapshot.indexes.end()) return found->second;
-  auto& index = snapshot.indexes[column];
+  if (found != snapshot.indexes.end()) return &found->second;
   const ColumnDef& def = schema.current().columns[static_cast<size_t>(column)];
+  if (!snapshot.has(def.column_id)) {
+    return Status(ErrorCode::kInternalError, "column " + def.name + " was not decoded for this scan");
+  }
+  auto& index = snapshot.indexes[column];
   for (size_t row_idx = 0; row_idx < snapshot.rows.size(); ++row_idx) {
     auto key = stored_key(column_value(schema, snapshot.rows[row_idx].row, def));
     if (key) index.emplace(std::move(*key), row_idx);
   }
-  return index;
+  return &index;
 }
 
 int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc,
@@ -469,6 +536,77 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
   const TableSchema& schema = *cursor->schema;
   bool include_deleted = (idx_num & kIdxIncludeDeleted) != 0;
+  // The cells to decode: the columns the statement uses (every column for DML, whose
+  // UPDATE passes whole rows back).
+  std::string_view plan = idx_str == nullptr ? std::string_view() : std::string_view(idx_str);
+  std::vector<uint32_t> wanted_ids;
+  WantedColumns wanted = nullptr;
+  std::vector<int> equality_columns;  // positions, in argv order
+  if (size_t semicolon = plan.find(';'); semicolon != std::string_view::npos) {
+    uint64_t col_used = std::strtoull(std::string(plan.substr(0, semicolon)).c_str(), nullptr, 16);
+    plan = plan.substr(semicolon + 1);
+    const auto& columns = schema.current().columns;
+    if ((idx_num & kIdxColumnEquality) != 0) {
+      for (std::string_view list = plan; !list.empty();) {
+        size_t comma = list.find(',');
+        int col = std::atoi(std::string(list.substr(0, comma)).c_str());
+        if (col >= 0 && static_cast<size_t>(col) < columns.size()) equality_columns.push_back(col);
+        list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      }
+    }
+    if (!session.allow_writes) {
+      for (size_t col = 0; col < columns.size(); ++col) {
+        if ((col_used & (uint64_t{1} << std::min<size_t>(col, 63))) != 0)
+          wanted_ids.push_back(columns[col].column_id);
+      }
+      // The equality columns are used by the hash look-up even if SQLite needs none.
+      for (int col : equality_columns) wanted_ids.push_back(columns[static_cast<size_t>(col)].column_id);
+      std::sort(wanted_ids.begin(), wanted_ids.end());
+      wanted_ids.erase(std::unique(wanted_ids.begin(), wanted_ids.end()), wanted_ids.end());
+      if (wanted_ids.size() < columns.size()) wanted = &wanted_ids;  // else: decode whole rows
+    }
+  }
+
+  if (session.serve_returned && schema.table_id == session.returning_table_id) {
+    // RETURNING: exactly the rows the statement wrote.
+    auto snapshot = std::make_shared<ScanSnapshot>();
+    snapshot->rows = session.returned;
+    for (size_t row_idx = 0; row_idx < snapshot->rows.size(); ++row_idx) cursor->selected.push_back(row_idx);
+    cursor->snapshot = std::move(snapshot);
+    return SQLITE_OK;
+  }
+
+  // Serves the row under `key` when it is live (or a tombstone the query asks for).
+  auto serve_key = [&](std::string key) -> int {
+    auto value = load_row(key);
+    if (!value.is_ok()) return fail(base->pVtab, value.status());
+    cursor->snapshot = std::make_shared<ScanSnapshot>();
+    if (*value) {
+      auto row = decode_row(**value);
+      if (!row.is_ok()) return fail(base->pVtab, row.status());
+      if ((!row->deleted || include_deleted) && !expired(schema, *row, session.ctx->timestamp_us)) {
+        cursor->snapshot->rows.push_back(ScanRow{std::move(key), std::move(row).value()});
+        cursor->selected.push_back(0);
+      }
+    }
+    return SQLITE_OK;
+  };
+
+  if ((idx_num & kIdxRowid) != 0) {
+    int64_t rowid =
+        argc > 0 && sqlite3_value_type(argv[0]) == SQLITE_INTEGER ? sqlite3_value_int64(argv[0]) : -1;
+    if (rowid < 0 || static_cast<size_t>(rowid) >= session.rowid_keys.size()) {
+      cursor->snapshot = std::make_shared<ScanSnapshot>();
+      return SQLITE_OK;
+    }
+    std::string key = session.rowid_keys[static_cast<size_t>(rowid)];
+    std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
+    if (key.compare(0, prefix.size(), prefix) != 0) {  // another table's (or scope's) row
+      cursor->snapshot = std::make_shared<ScanSnapshot>();
+      return SQLITE_OK;
+    }
+    return serve_key(std::move(key));
+  }
 
   if ((idx_num & kIdxPrimaryKey) != 0) {
     std::vector<const ColumnDef*> pk = schema.primary_key();
@@ -482,22 +620,10 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
       }
       append_key_value(encoder, *coerced);
     }
-    std::string key = encoder.release();
-    auto value = load_row(key);
-    if (!value.is_ok()) return fail(base->pVtab, value.status());
-    cursor->snapshot = std::make_shared<ScanSnapshot>();
-    if (*value) {
-      auto row = decode_row(**value);
-      if (!row.is_ok()) return fail(base->pVtab, row.status());
-      if ((!row->deleted || include_deleted) && !expired(schema, *row, session.ctx->timestamp_us)) {
-        cursor->snapshot->rows.push_back(ScanRow{std::move(key), std::move(row).value()});
-        cursor->selected.push_back(0);
-      }
-    }
-    return SQLITE_OK;
+    return serve_key(encoder.release());
   }
 
-  if ((idx_num & kIdxKeyRange) != 0 && idx_str != nullptr) {
+  if ((idx_num & kIdxKeyRange) != 0) {
     // Bounds are converted to the key column's type; one that does not convert (or
     // NULL) falls back to the whole scope, and SQLite applies the bound itself.
     const ColumnDef& key_column = *schema.primary_key()[0];
@@ -505,7 +631,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     std::string begin = prefix;
     std::string end;
     bool usable = true;
-    std::string_view bounds(idx_str);
+    std::string_view bounds = plan;
     for (size_t arg = 0; arg < bounds.size() && static_cast<int>(arg) < argc; ++arg) {
       auto coerced = coerce_value(from_sqlite(argv[arg]), key_column);
       if (!coerced.is_ok() || is_null(*coerced)) {
@@ -522,7 +648,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
       }
     }
     if (usable) {
-      auto range = read_scope_rows(schema, prefix, begin, end);
+      auto range = read_scope_rows(schema, prefix, begin, end, wanted);
       if (!range.is_ok()) return fail(base->pVtab, range.status());
       cursor->snapshot = *range;
       for (size_t row_idx = 0; row_idx < cursor->snapshot->rows.size(); ++row_idx) {
@@ -532,26 +658,19 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
       return SQLITE_OK;
     }
   }
-  auto snapshot = scope_snapshot(schema);
+  auto snapshot = scope_snapshot(schema, wanted);
   if (!snapshot.is_ok()) return fail(base->pVtab, snapshot.status());
   cursor->snapshot = *snapshot;
-  std::vector<int> columns;
-  if ((idx_num & kIdxColumnEquality) != 0 && idx_str != nullptr) {
-    std::string_view list(idx_str);
-    while (!list.empty()) {
-      size_t comma = list.find(',');
-      columns.push_back(std::atoi(std::string(list.substr(0, comma)).c_str()));
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    }
-  }
+  const std::vector<int>& columns = equality_columns;
   std::optional<std::vector<size_t>> candidates;
   for (size_t arg = 0; arg < columns.size() && arg < static_cast<size_t>(argc); ++arg) {
     const ColumnDef& def = schema.current().columns[static_cast<size_t>(columns[arg])];
     auto probe = probe_key(argv[arg], def.type);
     if (!probe) return SQLITE_OK;  // col = NULL is never true
     if (probe->empty()) continue;  // affinity rules apply: SQLite checks this constraint itself
-    const auto& index = column_index(*cursor->snapshot, schema, columns[arg]);
-    auto [first, last] = index.equal_range(*probe);
+    auto index = column_index(*cursor->snapshot, schema, columns[arg]);
+    if (!index.is_ok()) return fail(base->pVtab, index.status());
+    auto [first, last] = (*index)->equal_range(*probe);
     std::vector<size_t> hits;
     for (auto it = first; it != last; ++it) hits.push_back(it->second);
     std::sort(hits.begin(), hits.end());
@@ -593,8 +712,12 @@ int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column
   const auto& columns = cursor->schema->current().columns;
   int column_count = static_cast<int>(columns.size());
   if (column < column_count) {
-    sqlite_result_value(context,
-                        column_value(*cursor->schema, current.row, columns[static_cast<size_t>(column)]));
+    const ColumnDef& def = columns[static_cast<size_t>(column)];
+    if (const Value* cell = find_cell(current.row, def.column_id)) {
+      sqlite_result_value(context, *cell);  // the stored form is the SQL form (to_sql_value): no copy
+    } else {
+      sqlite_result_value(context, column_value(*cursor->schema, current.row, def));
+    }
   } else if (column == column_count) {
     sqlite3_result_int64(context, current.row.seq);
   } else {
@@ -607,13 +730,7 @@ int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
   auto* cursor = reinterpret_cast<TableCursor*>(base);
   EngineSession& session = engine_session();
   // Stable per statement: SQLite de-duplicates OR branches and IN lookups by rowid.
-  const std::string& key = cursor->current().key;
-  auto [it, inserted] = session.rowid_of.try_emplace(key, static_cast<int64_t>(session.rowid_keys.size()));
-  if (inserted) {
-    session.rowid_keys.push_back(key);
-    session.rowid_seqs.push_back(cursor->current().row.seq);
-  }
-  *rowid = static_cast<sqlite3_int64>(it->second);
+  *rowid = static_cast<sqlite3_int64>(session.rowid_for(cursor->current().key, cursor->current().row.seq));
   return SQLITE_OK;
 }
 
@@ -628,9 +745,11 @@ std::vector<std::pair<std::string, Value>> named_values(const TableSchema& schem
   return values;
 }
 
-void record_change(const TableSchema& schema, ChangeKind kind, const StoredRow* old_row,
-                   const StoredRow* new_row, int64_t seq) {
+void record_change(const TableSchema& schema, const std::string& key, ChangeKind kind,
+                   const StoredRow* old_row, const StoredRow* new_row, int64_t seq) {
   EngineSession& session = engine_session();
+  if (session.collect_returned)
+    session.returned.push_back(ScanRow{key, new_row != nullptr ? *new_row : *old_row});
   RowChange change;
   change.table = schema.qualified_name();
   change.table_id = schema.table_id;
@@ -767,7 +886,9 @@ Result<bool> live_row_exists(const TableSchema& schema, const std::string& key) 
 }
 
 // UNIQUE columns: no other live row of the scope may hold the same non-NULL value.
-Status check_unique(const TableSchema& schema, const NewRow& row, const std::string& own_key) {
+// On a violation, `*conflict_key` is the other row's key and `*conflict_column` the column.
+Status check_unique(const TableSchema& schema, const NewRow& row, const std::string& own_key,
+                    std::string* conflict_key = nullptr, uint32_t* conflict_column = nullptr) {
   const auto& columns = schema.current().columns;
   for (size_t column = 0; column < columns.size(); ++column) {
     if (!columns[column].unique) continue;
@@ -779,12 +900,15 @@ Status check_unique(const TableSchema& schema, const NewRow& row, const std::str
         UniqueClaim{session.tables[schema.qualified_name()],
                     row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)), row.key,
                     columns[column].column_id, *key, value_text(*cell)});
-    KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, scope_snapshot(schema));
-    const auto& index = column_index(*snapshot, schema, static_cast<int>(column));
-    auto [first, last] = index.equal_range(*key);
+    KALAM_ASSIGN_OR_RETURN(std::shared_ptr<ScanSnapshot> snapshot, scope_snapshot(schema, nullptr));
+    KALAM_ASSIGN_OR_RETURN(const ColumnIndex* index,
+                           column_index(*snapshot, schema, static_cast<int>(column)));
+    auto [first, last] = index->equal_range(*key);
     for (auto it = first; it != last; ++it) {
       const ScanRow& other = snapshot->rows[it->second];
       if (other.row.deleted || other.key == own_key || other.key == row.key) continue;
+      if (conflict_key != nullptr) *conflict_key = other.key;
+      if (conflict_column != nullptr) *conflict_column = columns[column].column_id;
       std::string value = value_text(*cell);
       return Status(ErrorCode::kPrimaryKeyViolation, "duplicate value " + value + " for UNIQUE column '" +
                                                          columns[column].name + "' of " +
@@ -799,6 +923,10 @@ Status check_unique(const TableSchema& schema, const NewRow& row, const std::str
 }
 
 }  // namespace
+
+Value row_column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column) {
+  return column_value(schema, row, column);
+}
 
 Status verify_unique_claims(ExecutorServices& services, const std::vector<UniqueClaim>& claims,
                             const PendingWrites& written, int64_t now_us) {
@@ -867,7 +995,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     row.deleted = true;
     row.seq = session.services->ids->next();
     write_pending(key, encode_row(row));
-    record_change(schema, ChangeKind::kDelete, &before, nullptr, row.seq);
+    record_change(schema, key, ChangeKind::kDelete, &before, nullptr, row.seq);
     return true;
   };
 
@@ -893,7 +1021,20 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     if (!row.is_ok()) return fail(base, row.status(), SQLITE_CONSTRAINT);
     auto exists = live_row_exists(schema, row->key);
     if (!exists.is_ok()) return fail(base, exists.status());
+    UpsertProbe& probe = session.upsert;
+    auto take_conflict = [&](const std::string& key) {
+      probe.conflict_key = key;
+      probe.excluded = row->row;
+      auto existing = load_row(key);
+      probe.conflict_seq = 0;
+      if (existing.is_ok() && *existing) {
+        auto header = decode_row_header(**existing);
+        if (header.is_ok()) probe.conflict_seq = header->seq;
+      }
+      return SQLITE_OK;
+    };
     if (*exists) {
+      if (probe.active && probe.target != ConflictTarget::kUniqueColumn) return take_conflict(row->key);
       int mode = sqlite3_vtab_on_conflict(session.db);
       if (mode == SQLITE_IGNORE) return SQLITE_OK;
       if (mode != SQLITE_REPLACE) {
@@ -906,9 +1047,22 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
                     SQLITE_CONSTRAINT);
       }
     }
-    Status unique = check_unique(schema, *row, row->key);
+    size_t claims_before = session.unique_claims.size();
+    std::string other_key;
+    uint32_t other_column = 0;
+    Status unique = check_unique(schema, *row, row->key, &other_key, &other_column);
     if (!unique.is_ok()) {
-      if (sqlite3_vtab_on_conflict(session.db) == SQLITE_IGNORE) return SQLITE_OK;
+      bool skipped = false;
+      if (!other_key.empty() && probe.active && probe.target != ConflictTarget::kPrimaryKey &&
+          (probe.target == ConflictTarget::kAny || probe.unique_column_id == other_column)) {
+        take_conflict(other_key);
+        skipped = true;
+      }
+      skipped = skipped || sqlite3_vtab_on_conflict(session.db) == SQLITE_IGNORE;
+      if (skipped) {
+        session.unique_claims.resize(claims_before);  // the row is not written: it claims nothing
+        return SQLITE_OK;
+      }
       return fail(base, unique, SQLITE_CONSTRAINT);
     }
     std::optional<StoredRow> replaced;
@@ -920,7 +1074,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
       }
     }
     write_pending(row->key, encode_row(row->row));
-    record_change(schema, replaced ? ChangeKind::kUpdate : ChangeKind::kInsert,
+    record_change(schema, row->key, replaced ? ChangeKind::kUpdate : ChangeKind::kInsert,
                   replaced ? &*replaced : nullptr, &row->row, row->row.seq);
     session.counts.inserted++;
     return SQLITE_OK;
@@ -978,8 +1132,11 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   Status unique = check_unique(schema, *row, old_key);
   if (!unique.is_ok()) return fail(base, unique, SQLITE_CONSTRAINT);
   write_pending(row->key, encode_row(row->row));
-  if (row->key != old_key) session.changes.pop_back();  // the tombstone of the old key is part of this update
-  record_change(schema, ChangeKind::kUpdate, &*old_row, &row->row, row->row.seq);
+  if (row->key != old_key) {  // the tombstone of the old key is part of this update
+    session.changes.pop_back();
+    if (session.collect_returned) session.returned.pop_back();
+  }
+  record_change(schema, row->key, ChangeKind::kUpdate, &*old_row, &row->row, row->row.seq);
   session.counts.updated++;
   return SQLITE_OK;
 }

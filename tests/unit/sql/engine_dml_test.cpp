@@ -105,6 +105,34 @@ TEST_F(EngineDmlTest, AutocommitPublishesChangesWithScopeAndValues) {
   EXPECT_EQ(live_.batches.size(), 3u);
 }
 
+TEST_F(EngineDmlTest, UpsertPublishesAnInsertOrAnUpdatePerRow) {
+  ASSERT_FALSE(run("root", Role::kSystem, "INSERT INTO app.acct (id, balance) VALUES (1, 10)").error);
+  live_.batches.clear();
+  auto outcome =
+      run("root", Role::kSystem,
+          "INSERT INTO app.acct (id, balance) VALUES (1, 5), (2, 7) "
+          "ON CONFLICT (id) DO UPDATE SET balance = acct.balance + excluded.balance RETURNING id, balance");
+  ASSERT_FALSE(outcome.error) << outcome.error->to_string();
+  const ExecutionResult& result = outcome.results[0].result;
+  EXPECT_EQ(rows_affected(result), 2u);
+  ASSERT_EQ(row_count(result), 2u);
+  EXPECT_EQ(result_rows(result)->rows[0], (ResultRow{Value(int64_t{1}), Value(int64_t{15})}));
+  EXPECT_EQ(result_rows(result)->rows[1], (ResultRow{Value(int64_t{2}), Value(int64_t{7})}));
+  ASSERT_EQ(live_.batches.size(), 1u);
+  ASSERT_EQ(live_.batches[0].size(), 2u);
+  EXPECT_EQ(live_.batches[0][0].kind, ChangeKind::kUpdate);
+  EXPECT_EQ(live_.batches[0][1].kind, ChangeKind::kInsert);
+  // a conflicting row that the WHERE leaves alone is neither written nor published
+  live_.batches.clear();
+  outcome = run("root", Role::kSystem,
+                "INSERT INTO app.acct (id, balance) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET balance = 0 "
+                "WHERE excluded.balance > 1");
+  ASSERT_FALSE(outcome.error);
+  EXPECT_EQ(rows_affected(outcome.results[0].result), 0u);
+  EXPECT_TRUE(live_.batches.empty());
+  EXPECT_EQ(scalar("root", Role::kSystem, "SELECT balance FROM app.acct WHERE id = 1"), 15);
+}
+
 TEST_F(EngineDmlTest, ExecuteAsUserRules) {
   add_user("alice", Role::kUser);
   add_user("svc", Role::kService);

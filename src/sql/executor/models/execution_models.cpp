@@ -34,7 +34,11 @@ const RowsResult* result_rows(const ExecutionResult& result) {
   if (const auto* rows = std::get_if<RowsResult>(&result)) return rows;
   if (const auto* flushed = std::get_if<FlushedResult>(&result)) return &flushed->rows;
   if (const auto* subscription = std::get_if<SubscriptionResult>(&result)) return &subscription->rows;
-  return nullptr;
+  const std::optional<RowsResult>* returning = nullptr;
+  if (const auto* inserted = std::get_if<InsertedResult>(&result)) returning = &inserted->returning;
+  if (const auto* updated = std::get_if<UpdatedResult>(&result)) returning = &updated->returning;
+  if (const auto* deleted = std::get_if<DeletedResult>(&result)) returning = &deleted->returning;
+  return returning != nullptr && returning->has_value() ? &**returning : nullptr;
 }
 
 std::optional<std::string> result_message(const ExecutionResult& result) {

@@ -26,14 +26,18 @@ struct RowsResult {
   std::vector<ResultRow> rows;
   std::optional<std::string> message;
 };
+// DML results; `returning` holds the rows of a RETURNING clause.
 struct InsertedResult {
   uint64_t rows_affected = 0;
+  std::optional<RowsResult> returning;
 };
 struct UpdatedResult {
   uint64_t rows_affected = 0;
+  std::optional<RowsResult> returning;
 };
 struct DeletedResult {
   uint64_t rows_affected = 0;
+  std::optional<RowsResult> returning;
 };
 // DDL, user management, USE …: rows_affected is 1 when something changed, 0 for no-ops.
 struct SuccessResult {
@@ -57,7 +61,7 @@ struct JobKilledResult {
 using ExecutionResult = std::variant<RowsResult, InsertedResult, UpdatedResult, DeletedResult, SuccessResult,
                                      FlushedResult, SubscriptionResult, JobKilledResult>;
 
-// Rows returned (SELECT, SHOW, DESCRIBE …); 0 for statements that return none.
+// Rows returned (SELECT, SHOW, DESCRIBE …, DML with RETURNING); 0 for statements that return none.
 uint64_t row_count(const ExecutionResult& result);
 // Rows inserted/changed/deleted, or 1/0 for object changes (api.md § POST /v1/api/sql).
 uint64_t rows_affected(const ExecutionResult& result);

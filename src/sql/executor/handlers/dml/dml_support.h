@@ -7,6 +7,10 @@
 
 namespace kalam {
 
+// The result of a DML statement of `kind` run by the engine: rows affected (an upsert
+// counts rows inserted plus rows changed) and the RETURNING rows, if any.
+ExecutionResult dml_result(StatementKind kind, EngineOutcome outcome);
+
 class DmlHandlerBase : public TypedStatementHandler<DmlStmt> {
  public:
   explicit DmlHandlerBase(ExecutorServices& services) : TypedStatementHandler(services), engine_(services) {}

@@ -4,8 +4,9 @@
 namespace kalam {
 
 Result<ExecutionResult> InsertHandler::execute(ExecutionContext& ctx, const DmlStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, engine_.execute(ctx, stmt.sql, true));
-  return ExecutionResult(InsertedResult{outcome.inserted});
+  auto outcome = engine_.execute(ctx, stmt.sql, true);
+  if (!outcome.is_ok()) return outcome.status();
+  return dml_result(StatementKind::kInsert, std::move(outcome).value());
 }
 
 }  // namespace kalam

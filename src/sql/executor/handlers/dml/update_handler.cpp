@@ -4,8 +4,9 @@
 namespace kalam {
 
 Result<ExecutionResult> UpdateHandler::execute(ExecutionContext& ctx, const DmlStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, engine_.execute(ctx, stmt.sql, true));
-  return ExecutionResult(UpdatedResult{outcome.updated});
+  auto outcome = engine_.execute(ctx, stmt.sql, true);
+  if (!outcome.is_ok()) return outcome.status();
+  return dml_result(StatementKind::kUpdate, std::move(outcome).value());
 }
 
 }  // namespace kalam

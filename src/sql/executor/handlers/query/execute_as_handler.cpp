@@ -3,6 +3,7 @@
 #include "sql/executor/handlers/query/execute_as_handler.h"
 
 #include "auth/user_store.h"
+#include "sql/executor/handlers/dml/dml_support.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/json_builder.h"
@@ -50,12 +51,8 @@ Result<ExecutionResult> ExecuteAsHandler::execute(ExecutionContext& ctx, const E
     auto outcome = engine_.execute(as_target, stmt.inner_sql, true);
     if (!outcome.is_ok()) {
       result = outcome.status();
-    } else if (stmt.inner_kind == StatementKind::kInsert) {
-      result = ExecutionResult(InsertedResult{outcome->inserted});
-    } else if (stmt.inner_kind == StatementKind::kUpdate) {
-      result = ExecutionResult(UpdatedResult{outcome->updated});
     } else {
-      result = ExecutionResult(DeletedResult{outcome->deleted});
+      result = dml_result(stmt.inner_kind, std::move(outcome).value());
     }
   }
   log_auth_event(ctx, services_, "EXECUTE_AS_USER", "user:" + stmt.target_user, std::move(details),
