@@ -43,6 +43,21 @@ class TablesApiTest(unittest.TestCase):
         row = self.server.sql("SELECT id, at FROM app.notes WHERE id = $1", self.alice, params=[7]).json()
         self.assertEqual(row["results"][0]["rows"], [["7", "2026-11-24T10:15:30.000000Z"]])
 
+    def test_parameter_type_mismatch_is_only_reported_for_parameters(self):
+        literal = self.server.sql("INSERT INTO app.notes (id, body) VALUES ('x', $1)", self.alice, params=["x"])
+        self.assertEqual((literal.status, literal.code), (400, "TYPE_MISMATCH"), literal.body)
+        positional = self.server.sql("INSERT INTO app.notes VALUES ($2, $1, NULL)", self.alice, params=["b", "bad"])
+        self.assertEqual((positional.status, positional.code), (400, "PARAM_TYPE_MISMATCH"), positional.body)
+        self.assertEqual(positional.json()["error"]["details"]["index"], 2)
+        self.server.sql("INSERT INTO app.notes (id, body) VALUES (8100, 'u')", self.alice)
+        update = self.server.sql("UPDATE app.notes SET body = $1, at = $2 WHERE id = 8100", self.alice,
+                                 params=["fine", "not-a-time"])
+        self.assertEqual((update.status, update.code), (400, "PARAM_TYPE_MISMATCH"), update.body)
+        self.assertEqual(update.json()["error"]["details"]["index"], 2)
+        self.assertEqual(update.json()["error"]["details"]["column_name"], "at")
+        selected = self.server.sql("INSERT INTO app.notes (id, body) SELECT $1, 'b'", self.alice, params=["nope"])
+        self.assertEqual((selected.status, selected.code), (400, "PARAM_TYPE_MISMATCH"), selected.body)
+
     def test_result_schema_carries_column_flags(self):
         self.server.sql("INSERT INTO app.notes (id, body) VALUES (300, 'flags')", self.alice)
         body = self.server.sql("SELECT id, body, id + 1 AS next, _seq FROM app.notes WHERE id = 300", self.alice).json()

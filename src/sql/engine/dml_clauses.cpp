@@ -1,6 +1,8 @@
 // Splitting RETURNING and ON CONFLICT clauses off DML statements (dml_clauses.h).
 #include "sql/engine/dml_clauses.h"
 
+#include <charconv>
+
 #include "common/string_util.h"
 #include "sql/parser/token.h"
 
@@ -9,6 +11,13 @@ namespace {
 
 bool is_name(const Token& token) {
   return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
+}
+
+// The n of a `$n` token (-1 when it does not fit).
+int64_t param_number(const Token& token) {
+  int64_t number = -1;
+  auto [end, error] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), number);
+  return error == std::errc() && end == token.text.data() + token.text.size() ? number : -1;
 }
 
 std::string name_of(const Token& token) {
@@ -68,6 +77,7 @@ class ClauseParser {
       pos += 2;
     }
     size_t after_target = pos;
+    find_placements(after_target, out);
 
     // Clauses at parenthesis depth 0 after the target.
     std::optional<size_t> returning_at;
@@ -147,6 +157,7 @@ class ClauseParser {
       }
     }
     upsert.assignments = text_between(set_begin, where_at.value_or(end));
+    set_placements(set_begin, where_at.value_or(end), out.params);
     if (where_at) {
       if (*where_at + 1 >= end) return syntax_error(tok(*where_at + 1), "a condition");
       upsert.condition = text_between(*where_at + 1, end);
@@ -177,6 +188,82 @@ class ClauseParser {
   }
 
  private:
+  // Parameter placements of the INSERT's VALUES or the UPDATE's SET list.
+  void find_placements(size_t pos, DmlClauses& out) const {
+    if (out.action == "UPDATE") {
+      if (!tok(pos).is_keyword("set")) return;
+      out.params.known = true;
+      set_placements(pos + 1, tokens_.size() - 1, out.params);
+      return;
+    }
+    if (out.action != "INSERT") return;
+    std::vector<std::string> columns;
+    bool listed = false;
+    if (tok(pos).is_symbol("(") && !tok(pos + 1).is_keyword("select") && !tok(pos + 1).is_keyword("with")) {
+      listed = true;
+      for (++pos; pos + 1 < tokens_.size() && !tok(pos).is_symbol(")"); ++pos) {
+        if (is_name(tok(pos))) columns.push_back(name_of(tok(pos)));
+      }
+      ++pos;
+    }
+    if (tok(pos).is_keyword("default") && tok(pos + 1).is_keyword("values")) {
+      out.params.known = true;
+      return;
+    }
+    if (!tok(pos).is_keyword("values")) return;  // INSERT … SELECT: not known
+    out.params.known = true;
+    ++pos;
+    while (tok(pos).is_symbol("(")) {
+      size_t element = 0;
+      size_t element_begin = pos + 1;
+      int depth = 0;
+      for (++pos; pos + 1 < tokens_.size(); ++pos) {
+        const Token& token = tokens_[pos];
+        if (token.is_symbol("(")) ++depth;
+        if (token.is_symbol(")") && depth > 0) {
+          --depth;
+          continue;
+        }
+        if (depth > 0 || (!token.is_symbol(",") && !token.is_symbol(")"))) continue;
+        if (pos == element_begin + 1 && tokens_[element_begin].kind == TokenKind::kParameter) {
+          int64_t number = param_number(tokens_[element_begin]);
+          if (listed && element < columns.size()) {
+            out.params.by_name.emplace_back(columns[element], number);
+          } else if (!listed) {
+            out.params.by_position.emplace_back(element, number);
+          }
+        }
+        ++element;
+        element_begin = pos + 1;
+        if (token.is_symbol(")")) break;
+      }
+      ++pos;
+      if (!tok(pos).is_symbol(",")) break;
+      ++pos;
+    }
+  }
+
+  // `col = $n` assignments of a SET list in tokens [begin, end).
+  void set_placements(size_t begin, size_t end, ParamPlacements& params) const {
+    int depth = 0;
+    size_t start = begin;
+    for (size_t idx = begin; idx <= end && idx < tokens_.size(); ++idx) {
+      const Token& token = tokens_[idx];
+      if (token.is_symbol("(")) ++depth;
+      if (token.is_symbol(")")) --depth;
+      bool stop = idx == end || token.kind == TokenKind::kEnd ||
+                  (depth == 0 && (token.is_keyword("where") || token.is_keyword("from") ||
+                                  token.is_keyword("returning") || token.is_symbol(";")));
+      if (!stop && !(depth == 0 && token.is_symbol(","))) continue;
+      if (idx == start + 3 && is_name(tokens_[start]) && tokens_[start + 1].is_symbol("=") &&
+          tokens_[start + 2].kind == TokenKind::kParameter) {
+        params.by_name.emplace_back(name_of(tokens_[start]), param_number(tokens_[start + 2]));
+      }
+      if (stop) return;
+      start = idx + 1;
+    }
+  }
+
   const Token& tok(size_t idx) const { return idx < tokens_.size() ? tokens_[idx] : tokens_.back(); }
 
   // SQL text from token `begin` up to (not including) token `end`.

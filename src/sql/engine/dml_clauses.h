@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -24,6 +25,15 @@ struct UpsertClause {
   std::string condition;                      // the DO UPDATE … WHERE condition ("" when none)
 };
 
+// Where a DML statement places client parameters directly as a column's value:
+// `INSERT … [(cols)] VALUES (…, $n, …)` and `SET col = $n` (also in DO UPDATE SET).
+// `known` is false for shapes whose values may come from elsewhere (INSERT … SELECT).
+struct ParamPlacements {
+  bool known = false;
+  std::vector<std::pair<std::string, int64_t>> by_name;  // column name (normalized) → n
+  std::vector<std::pair<size_t, int64_t>> by_position;   // INSERT without a column list
+};
+
 struct DmlClauses {
   std::string action;                    // "INSERT", "UPDATE" or "DELETE"
   std::string base_sql;                  // what SQLite runs when there is no upsert
@@ -33,6 +43,7 @@ struct DmlClauses {
   std::string alias;                     // the name RETURNING and DO UPDATE use for the table
   std::optional<std::string> returning;  // the RETURNING list
   std::optional<UpsertClause> upsert;    // ON CONFLICT … DO UPDATE
+  ParamPlacements params;
 };
 
 // Index of the statement's INSERT/REPLACE/UPDATE/DELETE keyword: the first token, or

@@ -18,6 +18,7 @@
 #include "catalog/table_schema.h"
 #include "common/status.h"
 #include "live/live_query_manager.h"
+#include "sql/engine/dml_clauses.h"
 #include "sql/executor/models/execution_context.h"
 #include "sql/executor/services.h"
 #include "storage/row_codec.h"
@@ -137,8 +138,9 @@ struct EngineSession {
   std::vector<int64_t> rowid_seqs;                    // rowid → the _seq the scan saw (conflict base)
   std::unordered_map<std::string, int64_t> rowid_of;  // row key → its rowid (stable per statement)
   DmlCounts counts;
-  std::string written_table;     // "ns.table" of the statement's writes (for the audit row)
-  std::string statement_action;  // "INSERT", "UPDATE" or "DELETE" (the audit row's action)
+  std::string written_table;         // "ns.table" of the statement's writes (for the audit row)
+  std::string statement_action;      // "INSERT", "UPDATE" or "DELETE" (the audit row's action)
+  ParamPlacements param_placements;  // which $n the statement stores directly in which column
   UpsertProbe upsert;
   // RETURNING: the rows the statement wrote (new values; the old ones for DELETE),
   // collected while `collect_returned`; served as the only rows of table
@@ -191,6 +193,7 @@ struct EngineSession {
     counts = DmlCounts{};
     written_table.clear();
     statement_action.clear();
+    param_placements = ParamPlacements{};
     upsert = UpsertProbe{};
     collect_returned = false;
     serve_returned = false;

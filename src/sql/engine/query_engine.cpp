@@ -524,16 +524,12 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
   };
   std::string out;
   size_t copied = 0;
-  std::string stream_in_tx;
   auto use = [&](const TableDef* def, size_t begin, size_t end) {
     out.append(sql.substr(copied, begin - copied));
     std::string qualified = def->qualified_name();
     out += "\"" + qualified + "\"";
     copied = end;
     session.tables[qualified] = def->schema;
-    if (session.tx != nullptr && def->schema->table_type == TableType::kStream && stream_in_tx.empty()) {
-      stream_in_tx = qualified;
-    }
   };
   for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
@@ -559,17 +555,9 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
     if (def != nullptr && def->schema) {
       session.tables[def->qualified_name()] = def->schema;
       session.aliases[name] = def->qualified_name();
-      if (session.tx != nullptr && def->schema->table_type == TableType::kStream && stream_in_tx.empty()) {
-        stream_in_tx = def->qualified_name();
-      }
     }
   }
   out.append(sql.substr(copied));
-  if (!stream_in_tx.empty()) {
-    return Status(ErrorCode::kInvalidArgument,
-                  "STREAM table " + stream_in_tx + " cannot be used in a transaction")
-        .with_detail("argument", std::string("table"));
-  }
   // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
   auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
   size_t pos = dml_head_index(tokens);
@@ -963,6 +951,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   }
   session.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
   session.collect_returned = clauses.returning.has_value();
+  session.param_placements = std::move(clauses.params);
   RowsResult result;
   if (clauses.upsert) {
     KALAM_RETURN_IF_ERROR(run_upsert(session, services_, ctx, clauses));

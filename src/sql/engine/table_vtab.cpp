@@ -8,6 +8,7 @@
 
 #include "catalog/value_coercion.h"
 #include "common/ids.h"
+#include "common/string_util.h"
 #include "sql/engine/engine_session.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
@@ -72,6 +73,16 @@ int fail(sqlite3_vtab* vtab, Status status, int code = SQLITE_ERROR) {
   vtab->zErrMsg = sqlite3_mprintf("%s", status.message().c_str());
   session.failure = std::move(status);
   return code;
+}
+
+// STREAM tables are outside transactions: their rows are events, not state. Checked
+// where a table is actually read or written, so a column or alias that merely shares
+// a STREAM table's name does not count.
+Status check_stream_outside_transaction(const TableSchema& schema) {
+  if (schema.table_type != TableType::kStream || engine_session().tx == nullptr) return Status::ok();
+  return Status(ErrorCode::kInvalidArgument,
+                "STREAM table " + schema.qualified_name() + " cannot be used in a transaction")
+      .with_detail("argument", std::string("table"));
 }
 
 std::string scope_of(const TableSchema& schema, const ExecutionContext& ctx) {
@@ -535,6 +546,9 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
   if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
   const TableSchema& schema = *cursor->schema;
+  if (Status stream = check_stream_outside_transaction(schema); !stream.is_ok()) {
+    return fail(base->pVtab, std::move(stream));
+  }
   bool include_deleted = (idx_num & kIdxIncludeDeleted) != 0;
   // The cells to decode: the columns the statement uses (every column for DML, whose
   // UPDATE passes whole rows back).
@@ -780,12 +794,26 @@ void write_pending(const std::string& key, std::string value) {
 }
 
 // A value that came from a $n parameter and does not fit its column is reported as
-// PARAM_TYPE_MISMATCH naming the parameter (the engine sees only values, so the
-// parameter is the one whose value equals the rejected input).
-Status parameter_error_or(Status status, const Value& input, const ColumnDef& column,
+// PARAM_TYPE_MISMATCH naming the parameter. The engine sees values, not their origin:
+// the candidates are the parameters the statement places directly in this column
+// (`position` = its index in the current columns), or every parameter when the
+// statement's shape does not tell (INSERT … SELECT); the one whose value equals the
+// rejected input is named.
+Status parameter_error_or(Status status, const Value& input, const ColumnDef& column, size_t position,
                           const ExecutionContext& ctx) {
   if (status.code() != ErrorCode::kTypeMismatch) return status;
+  const ParamPlacements& placements = engine_session().param_placements;
+  auto placed_here = [&](int64_t number) {
+    for (const auto& [name, placed] : placements.by_name) {
+      if (placed == number && to_lower(name) == to_lower(column.name)) return true;
+    }
+    for (const auto& [placed_position, placed] : placements.by_position) {
+      if (placed == number && placed_position == position) return true;
+    }
+    return false;
+  };
   for (size_t index = 0; index < ctx.params.size(); ++index) {
+    if (placements.known && !placed_here(static_cast<int64_t>(index + 1))) continue;
     const ParamValue& param = ctx.params[index];
     Value as_value;
     if (const auto* boolean = std::get_if<bool>(&param)) {
@@ -841,7 +869,7 @@ Result<NewRow> build_row(const TableSchema& schema, sqlite3_value** values, cons
     } else {
       Value input = from_sqlite(values[idx]);
       auto coerced = coerce_value(input, column);
-      if (!coerced.is_ok()) return parameter_error_or(std::move(coerced).status(), input, column, ctx);
+      if (!coerced.is_ok()) return parameter_error_or(std::move(coerced).status(), input, column, idx, ctx);
       stored[idx] = std::move(coerced).value();
     }
     if (is_null(stored[idx]) && (!column.nullable || column.pk_position >= 0)) {
@@ -972,6 +1000,8 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   auto schema_ptr = schema_of(vtab);
   if (!schema_ptr || session.ctx == nullptr) return SQLITE_MISUSE;
   const TableSchema& schema = *schema_ptr;
+  if (Status stream = check_stream_outside_transaction(schema); !stream.is_ok())
+    return fail(base, std::move(stream));
   std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
   session.written_table = schema.qualified_name();
 

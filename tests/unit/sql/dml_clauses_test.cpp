@@ -106,5 +106,27 @@ TEST(DmlClausesTest, ExcludedReferencesBecomeParameters) {
   EXPECT_EQ(unknown.status().code(), ErrorCode::kInvalidSqlSyntax);
 }
 
+TEST(DmlClausesTest, ParameterPlacementsNameTheirColumns) {
+  auto insert = parse_dml_clauses("INSERT INTO t (a, \"B\", c) VALUES ($1, $2 + 1, 'x'), ($3, $4, ($5))");
+  ASSERT_TRUE(insert.is_ok());
+  EXPECT_TRUE(insert->params.known);
+  EXPECT_EQ(insert->params.by_name,
+            (std::vector<std::pair<std::string, int64_t>>{{"a", 1}, {"a", 3}, {"B", 4}}));
+  auto positional = parse_dml_clauses("INSERT INTO t VALUES ($2, f($1), $1)");
+  ASSERT_TRUE(positional.is_ok());
+  EXPECT_EQ(positional->params.by_position, (std::vector<std::pair<size_t, int64_t>>{{0, 2}, {2, 1}}));
+  auto update = parse_dml_clauses("UPDATE t SET a = $1, b = (SELECT $2), c = $3 WHERE d = $4 RETURNING $5");
+  ASSERT_TRUE(update.is_ok());
+  EXPECT_TRUE(update->params.known);
+  EXPECT_EQ(update->params.by_name, (std::vector<std::pair<std::string, int64_t>>{{"a", 1}, {"c", 3}}));
+  auto upsert = parse_dml_clauses("INSERT INTO t (k, v) VALUES ($1, $2) ON CONFLICT DO UPDATE SET w = $3");
+  ASSERT_TRUE(upsert.is_ok());
+  EXPECT_EQ(upsert->params.by_name,
+            (std::vector<std::pair<std::string, int64_t>>{{"k", 1}, {"v", 2}, {"w", 3}}));
+  auto select = parse_dml_clauses("INSERT INTO t (a) SELECT $1");
+  ASSERT_TRUE(select.is_ok());
+  EXPECT_FALSE(select->params.known);
+}
+
 }  // namespace
 }  // namespace kalam

@@ -77,20 +77,27 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
         return invalid_table_argument("a primary key cannot be added", "primary_key");
       KALAM_ASSIGN_OR_RETURN(ColumnDef column, column_from_spec(stmt.column, schema.next_column_id));
       bool literal_default = false;
+      bool non_null_literal = false;
       if (column.default_expr) {
         auto spec = parse_default(*column.default_expr, column);
         literal_default = spec.is_ok() && spec->function == DefaultFunction::kNone;
+        non_null_literal = literal_default && !is_null(spec->literal);
       }
       // Existing rows read the literal default; with none (or a function default,
-      // which old rows cannot have evaluated) a NOT NULL column needs an empty table.
+      // which old rows cannot have evaluated) a NOT NULL column needs an empty table,
+      // and so does a UNIQUE column with a non-NULL literal (every row would hold it).
+      const char* needs_empty = nullptr;
       if (!column.nullable && !literal_default) {
+        needs_empty = "a NOT NULL column without a literal DEFAULT cannot be added to a table that has rows";
+      } else if (column.unique && non_null_literal) {
+        needs_empty =
+            "a UNIQUE column with a literal DEFAULT cannot be added to a table that has rows: every row "
+            "would hold the same value";
+      }
+      if (needs_empty != nullptr) {
         KALAM_ASSIGN_OR_RETURN(
             bool has_rows, any_live_row(*services_.storage, schema, [](const StoredRow&) { return true; }));
-        if (has_rows) {
-          return invalid_table_argument(
-              "a NOT NULL column without a literal DEFAULT cannot be added to a table that has rows",
-              "column");
-        }
+        if (has_rows) return invalid_table_argument(needs_empty, "column");
       }
       schema.next_column_id++;
       details.add("add_column", column.name);
