@@ -7,8 +7,8 @@ extra=()
 if [ "${1:-}" = "--quick" ]; then
   extra=(--benchmark_min_time=0.05)
 fi
-cmake --build build -j2 --target handler_dispatch_bench parameter_validation_bench schema_registry_bench
-for bench in handler_dispatch_bench parameter_validation_bench schema_registry_bench; do
+cmake --build build -j2 --target handler_dispatch_bench parameter_validation_bench schema_registry_bench dml_path_bench
+for bench in handler_dispatch_bench parameter_validation_bench schema_registry_bench dml_path_bench; do
   echo "== $bench"
   ./build/bench/$bench "${extra[@]}"
 done

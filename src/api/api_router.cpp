@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
@@ -138,6 +139,16 @@ class ApiRouter::Impl {
       return;
     }
     if (!method_is(request, method, finish, request_id, started)) return;
+    // Run on this I/O thread while another one stays free; else on the worker pool.
+    if (inline_running_.fetch_add(1, std::memory_order_acq_rel) < ctx_.inline_limit) {
+      struct Release {
+        std::atomic<unsigned>& counter;
+        ~Release() { counter.fetch_sub(1, std::memory_order_acq_rel); }
+      } release{inline_running_};
+      (this->*route)(request, request_id, started, std::move(finish));
+      return;
+    }
+    inline_running_.fetch_sub(1, std::memory_order_acq_rel);
     boost::asio::post(pool_, [this, route, request = std::move(request), request_id, started,
                               finish = std::move(finish)]() mutable {
       (this->*route)(request, request_id, started, std::move(finish));
@@ -361,6 +372,7 @@ class ApiRouter::Impl {
 
   ApiContext ctx_;
   boost::asio::thread_pool pool_;
+  std::atomic<unsigned> inline_running_{0};  // requests running on I/O threads now
   RateLimiter rate_limiter_;
   std::once_flag shutdown_once_;
 };

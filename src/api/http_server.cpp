@@ -175,6 +175,11 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
 
 namespace {
 
+class HttpSession;
+// The session whose handler is running on this thread (its responder may be called
+// inline; see post_response).
+thread_local HttpSession* t_in_handler = nullptr;
+
 // One connection. All members are touched only on the connection's strand (executor_), except
 // executor_ itself (immutable) and server_ (thread-safe).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
@@ -322,6 +327,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     HttpResponder responder = [self = shared_from_this(), seq](HttpResponse response) {
       self->post_response(seq, std::move(response));
     };
+    HttpSession* outer = t_in_handler;
+    t_in_handler = this;
     try {
       server_->handler()(std::move(request), std::move(responder));
     } catch (const std::exception& e) {
@@ -331,15 +338,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       spdlog::error("http: handler threw a non-standard exception for {}", remote_ip_);
       post_response(seq, handler_failed_response());
     }
+    t_in_handler = outer;
+    // A response given inside the handler is written now, on this thread: no hand-off.
+    if (inline_response_) {
+      HttpResponse response = std::move(*inline_response_);
+      inline_response_.reset();
+      on_response(seq, std::move(response));
+    }
   }
 
   static HttpResponse handler_failed_response() {
     return server_error_response(500, "INTERNAL_ERROR", "internal error");
   }
 
-  // Any thread. Even when called from inside the handler the write is posted, so that the
-  // session never re-enters itself.
+  // Any thread. Called from inside the handler (on this session's thread), the response
+  // is kept and written when the handler returns, so that the session never re-enters
+  // itself; from elsewhere it is posted to the connection's strand.
   void post_response(uint64_t seq, HttpResponse response) {
+    if (t_in_handler == this) {
+      if (!inline_response_ && seq == request_seq_) inline_response_ = std::move(response);
+      return;
+    }
     server_->post_unless_closed(executor_,
                                 [self = shared_from_this(), seq, response = std::move(response)]() mutable {
                                   self->on_response(seq, std::move(response));
@@ -446,6 +465,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   const std::shared_ptr<HttpServer::Impl> server_;  // first member: outlives the socket below
   const net::any_io_executor executor_;             // the connection's strand
+  std::optional<HttpResponse> inline_response_;     // given inside the handler, not yet written
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

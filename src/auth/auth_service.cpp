@@ -181,6 +181,24 @@ Result<IssuedTokens> AuthService::refresh(std::string_view refresh_token, const 
   return issue_tokens(user);
 }
 
+std::optional<std::string> AuthService::cached_access_token(std::string_view token,
+                                                            int64_t now_unix_seconds) {
+  std::lock_guard<std::mutex> lock(verified_mu_);
+  auto found = verified_.find(std::string(token));
+  if (found == verified_.end()) return std::nullopt;
+  if (found->second.second <= now_unix_seconds) {  // expired: jwt_verify gives the error
+    verified_.erase(found);
+    return std::nullopt;
+  }
+  return found->second.first;
+}
+
+void AuthService::remember_access_token(std::string_view token, const JwtClaims& claims) {
+  std::lock_guard<std::mutex> lock(verified_mu_);
+  if (verified_.size() >= kVerifiedTokenCapacity) verified_.clear();
+  verified_.emplace(std::string(token), std::make_pair(claims.sub, claims.exp));
+}
+
 Result<AuthenticatedUser> AuthService::authenticate(const std::string* header, const RequestOrigin& origin) {
   if (header == nullptr || header->empty()) {
     return Status(ErrorCode::kAuthRequired,
@@ -193,11 +211,14 @@ Result<AuthenticatedUser> AuthService::authenticate(const std::string* header, c
       scheme_end == std::string_view::npos ? std::string_view() : value.substr(scheme_end + 1);
   while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
   if (iequals(scheme, "bearer")) {
-    KALAM_ASSIGN_OR_RETURN(JwtClaims claims, jwt_verify(credentials, settings_.jwt_secret,
-                                                        now_unix_micros() / kMicrosPerSecond));
+    int64_t now = now_unix_micros() / kMicrosPerSecond;
+    if (auto user_id = cached_access_token(credentials, now))
+      return active_user(*user_id, ErrorCode::kInvalidToken);
+    KALAM_ASSIGN_OR_RETURN(JwtClaims claims, jwt_verify(credentials, settings_.jwt_secret, now));
     if (claims.token_type != "access") {
       return Status(ErrorCode::kInvalidToken, "a refresh token cannot be used as an access token");
     }
+    remember_access_token(credentials, claims);
     return active_user(claims.sub, ErrorCode::kInvalidToken);
   }
   if (iequals(scheme, "basic")) {

@@ -4,10 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 
+#include "auth/jwt.h"
 #include "auth/role.h"
 #include "auth/user_store.h"
 #include "common/ids.h"
@@ -75,12 +79,22 @@ class AuthService {
                                                   const RequestOrigin& origin, bool audit_success);
   Result<AuthenticatedUser> active_user(std::string_view user_id, ErrorCode missing_code) const;
   IssuedTokens issue_tokens(const AuthenticatedUser& user) const;
+  // The user id of an access token verified before and not yet expired (exact bytes).
+  std::optional<std::string> cached_access_token(std::string_view token, int64_t now_unix_seconds);
+  void remember_access_token(std::string_view token, const JwtClaims& claims);
 
   UserStore& users_;
   StorageEngine& storage_;
   SnowflakeGenerator& ids_;
   AuthSettings settings_;
   std::string dummy_hash_;  // verified against for unknown users (equal timing)
+
+  // Access tokens whose signature was verified: token → (user id, exp). Skips the
+  // HMAC and JSON parse of a token seen before; the user and role are still read per
+  // request. Bounded: cleared when full.
+  static constexpr size_t kVerifiedTokenCapacity = 4096;
+  std::mutex verified_mu_;
+  std::unordered_map<std::string, std::pair<std::string, int64_t>> verified_;  // guarded by verified_mu_
 };
 
 }  // namespace kalam

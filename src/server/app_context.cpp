@@ -123,12 +123,14 @@ Status AppContext::start() {
   api.executor = c.executor.get();
   api.metrics = &c.metrics;
   api.active_connections = [&c] { return c.http ? c.http->active_connections() : 0; };
+  unsigned io_threads = resolve_threads(c.config.server.io_threads);
+  api.inline_limit = io_threads > 1 ? io_threads - 1 : 0;
   c.router = std::make_unique<ApiRouter>(std::move(api), resolve_threads(c.config.execution.worker_threads));
 
   HttpServerOptions options;
   options.host = c.config.server.host;
   options.port = static_cast<uint16_t>(c.config.server.port);
-  options.io_threads = resolve_threads(c.config.server.io_threads);
+  options.io_threads = io_threads;
   options.max_body_bytes = static_cast<size_t>(c.config.limits.max_request_body_bytes);
   c.http = std::make_unique<HttpServer>(
       options, [router = c.router.get()](HttpRequest&& request, HttpResponder respond) {

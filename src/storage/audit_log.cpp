@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include "common/json_builder.h"
 #include "storage/json_fields.h"
 #include "storage/system_keys.h"
 
@@ -20,18 +21,19 @@ std::string audit_key(int64_t audit_id) {
 }  // namespace
 
 std::string encode_audit_entry(const AuditEntry& entry) {
-  json::object obj;
-  obj["audit_id"] = entry.audit_id;
-  obj["timestamp"] = entry.timestamp_us;
-  obj["actor_user_id"] = entry.actor_user_id;
-  obj["subject_user_id"] = entry.subject_user_id;
-  obj["action"] = entry.action;
-  obj["target"] = entry.target;
-  obj["details"] = entry.details_json;
-  obj["ip_address"] = entry.ip_address;
-  obj["request_id"] = entry.request_id;
-  obj["success"] = entry.success;
-  return json::serialize(obj);
+  // Written once per audited statement (every DML statement by default): built by hand.
+  return JsonObjectBuilder()
+      .add("audit_id", entry.audit_id)
+      .add("timestamp", entry.timestamp_us)
+      .add("actor_user_id", entry.actor_user_id)
+      .add("subject_user_id", entry.subject_user_id)
+      .add("action", entry.action)
+      .add("target", entry.target)
+      .add("details", entry.details_json)
+      .add("ip_address", entry.ip_address)
+      .add("request_id", entry.request_id)
+      .add("success", entry.success)
+      .build();
 }
 
 Result<AuditEntry> decode_audit_entry(std::string_view text) {

@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 #include "sql/parser/sql_parser.h"
 #include "sql/parser/statement_splitter.h"
 

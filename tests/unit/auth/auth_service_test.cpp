@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <random>
+#include <thread>
 
 #include "auth/jwt.h"
 #include "auth/password_hasher.h"
@@ -130,6 +131,41 @@ TEST_F(AuthServiceTest, RoleIsReReadFromTheStoreNotTheToken) {
     ASSERT_TRUE(users_->commit(batch, demoted).is_ok());
   }
   EXPECT_EQ(auth_->authenticate(&bearer, loopback_).status().code(), ErrorCode::kInvalidToken);
+}
+
+TEST_F(AuthServiceTest, VerifiedTokensAreRememberedButStillChecked) {
+  add_user("carol", "carol-pass-1", Role::kDba);
+  auto tokens = auth_->login("carol", "carol-pass-1", loopback_);
+  ASSERT_TRUE(tokens.is_ok());
+  std::string bearer = "Bearer " + tokens->access_token;
+  ASSERT_EQ(auth_->authenticate(&bearer, loopback_)->role, Role::kDba);  // verified and remembered
+  ASSERT_EQ(auth_->authenticate(&bearer, loopback_)->role, Role::kDba);  // from the cache
+  // a token differing in one signature byte is verified, not matched
+  std::string tampered = bearer;
+  tampered.back() = tampered.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(auth_->authenticate(&tampered, loopback_).status().code(), ErrorCode::kInvalidToken);
+  // the user is still read per request: a deleted user's cached token stops working
+  UserRecord gone = *users_->find("carol");
+  gone.deleted_at_us = 1;
+  {
+    WriteBatch batch;
+    auto lock = users_->lock_writes();
+    ASSERT_TRUE(users_->commit(batch, gone).is_ok());
+  }
+  EXPECT_EQ(auth_->authenticate(&bearer, loopback_).status().code(), ErrorCode::kInvalidToken);
+  // a remembered token expires like any other
+  add_user("dave", "dave-pass-1");
+  int64_t now = now_unix_micros() / 1000000;
+  JwtClaims claims;
+  claims.sub = "dave";
+  claims.role = "user";
+  claims.token_type = "access";
+  claims.iat = now;
+  claims.exp = now + 1;
+  std::string short_lived = "Bearer " + jwt_sign(claims, "unit-test-secret");
+  ASSERT_TRUE(auth_->authenticate(&short_lived, loopback_).is_ok());
+  while (now_unix_micros() / 1000000 < now + 1) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(auth_->authenticate(&short_lived, loopback_).status().code(), ErrorCode::kTokenExpired);
 }
 
 TEST_F(AuthServiceTest, LockoutAfterMaxFailedAttempts) {

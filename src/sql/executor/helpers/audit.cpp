@@ -3,7 +3,7 @@
 
 #include "common/ids.h"
 #include "config/server_config.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 
 namespace kalam {
 

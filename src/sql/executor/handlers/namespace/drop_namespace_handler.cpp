@@ -6,7 +6,7 @@
 #include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 #include "storage/key_encoding.h"
 
 namespace kalam {

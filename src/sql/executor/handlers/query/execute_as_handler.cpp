@@ -6,7 +6,7 @@
 #include "sql/executor/handlers/dml/dml_support.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 
 namespace kalam {
 

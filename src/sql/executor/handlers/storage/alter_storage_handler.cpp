@@ -5,7 +5,7 @@
 #include "sql/executor/handlers/storage/storage_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 
 namespace kalam {
 

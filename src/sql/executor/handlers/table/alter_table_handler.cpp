@@ -7,7 +7,7 @@
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
 

@@ -8,7 +8,7 @@
 #include "sql/executor/handlers/user/user_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 
 namespace kalam {
 

@@ -7,7 +7,7 @@
 #include "config/server_config.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/json_builder.h"
+#include "common/json_builder.h"
 
 namespace kalam {
 
