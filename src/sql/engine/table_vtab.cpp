@@ -4,6 +4,7 @@
 // tombstone deletes and strictly typed writes collected in the statement's
 // PendingWrites (committed atomically by the query engine).
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "catalog/value_coercion.h"
@@ -452,30 +453,23 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
     info->idxNum = idx_num;
     return SQLITE_OK;
   }
-  // Equalities on other columns: answered from in-memory indexes of the scope's rows.
-  std::string used;
-  int argv_index = 0;
-  double estimate = rows;
-  for (int column = 0; column < column_count; ++column) {
-    int constraint = column_constraint[static_cast<size_t>(column)];
-    if (constraint < 0) continue;
-    info->aConstraintUsage[constraint].argvIndex = ++argv_index;
-    used += (used.empty() ? "" : ",") + std::to_string(column);
-    estimate = std::max(1.0, estimate / 10.0);
-  }
-  if (!used.empty()) {
-    idx_num |= kIdxColumnEquality;
-  } else if (pk.size() == 1) {
-    // Range on a single-column primary key: a key-range read (SQLite re-checks the bounds).
-    int pk_column = -1;
+  // The position (in `columns`) of each primary-key column.
+  std::vector<int> pk_position(pk.size(), -1);
+  for (size_t pk_idx = 0; pk_idx < pk.size(); ++pk_idx) {
     for (int col = 0; col < column_count; ++col) {
-      if (columns[static_cast<size_t>(col)].column_id == pk[0]->column_id) pk_column = col;
+      if (columns[static_cast<size_t>(col)].column_id == pk[pk_idx]->column_id) pk_position[pk_idx] = col;
     }
-    int lower = -1;
-    int upper = -1;
+  }
+  // Equalities on a leading part of the key, then bounds on the next key column: a
+  // key-range read (SQLite re-checks every bound).
+  size_t prefix_columns = 0;
+  while (prefix_columns < pk.size() && pk_constraint[prefix_columns] >= 0) ++prefix_columns;
+  int lower = -1;
+  int upper = -1;
+  if (prefix_columns < pk.size()) {
     for (int idx = 0; idx < info->nConstraint; ++idx) {
       const auto& constraint = info->aConstraint[idx];
-      if (!constraint.usable || constraint.iColumn != pk_column) continue;
+      if (!constraint.usable || constraint.iColumn != pk_position[prefix_columns]) continue;
       if ((constraint.op == SQLITE_INDEX_CONSTRAINT_GT || constraint.op == SQLITE_INDEX_CONSTRAINT_GE) &&
           lower < 0) {
         lower = idx;
@@ -485,20 +479,37 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
         upper = idx;
       }
     }
-    if (lower >= 0 || upper >= 0) {
-      std::string bounds;
-      if (lower >= 0) {
-        info->aConstraintUsage[lower].argvIndex = ++argv_index;
-        bounds += "L";
-      }
-      if (upper >= 0) {
-        info->aConstraintUsage[upper].argvIndex = ++argv_index;
-        bounds += "U";
-      }
-      idx_num |= kIdxKeyRange;
-      estimate = std::max(1.0, rows / (bounds.size() == 2 ? 8.0 : 3.0));
-      used = bounds;
+  }
+  std::string used;
+  int argv_index = 0;
+  double estimate = rows;
+  if (prefix_columns > 0 || lower >= 0 || upper >= 0) {
+    // plan: "<equality prefix length>" then "L" and/or "U" for the bounds in argv.
+    used = std::to_string(prefix_columns);
+    for (size_t pk_idx = 0; pk_idx < prefix_columns; ++pk_idx) {
+      info->aConstraintUsage[pk_constraint[pk_idx]].argvIndex = ++argv_index;
+      estimate = std::max(1.0, estimate / 10.0);
     }
+    if (lower >= 0) {
+      info->aConstraintUsage[lower].argvIndex = ++argv_index;
+      used += "L";
+    }
+    if (upper >= 0) {
+      info->aConstraintUsage[upper].argvIndex = ++argv_index;
+      used += "U";
+    }
+    if (lower >= 0 || upper >= 0) estimate = std::max(1.0, estimate / (lower >= 0 && upper >= 0 ? 8.0 : 3.0));
+    idx_num |= kIdxKeyRange;
+  } else {
+    // Equalities on other columns: answered from in-memory indexes of the scope's rows.
+    for (int column = 0; column < column_count; ++column) {
+      int constraint = column_constraint[static_cast<size_t>(column)];
+      if (constraint < 0) continue;
+      info->aConstraintUsage[constraint].argvIndex = ++argv_index;
+      used += (used.empty() ? "" : ",") + std::to_string(column);
+      estimate = std::max(1.0, estimate / 10.0);
+    }
+    if (!used.empty()) idx_num |= kIdxColumnEquality;
   }
   // idxStr: "<colUsed in hex>;<equality columns or range bounds>".
   info->idxStr = sqlite3_mprintf("%llx;%s", static_cast<unsigned long long>(info->colUsed), used.c_str());
@@ -638,27 +649,46 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   }
 
   if ((idx_num & kIdxKeyRange) != 0) {
-    // Bounds are converted to the key column's type; one that does not convert (or
-    // NULL) falls back to the whole scope, and SQLite applies the bound itself.
-    const ColumnDef& key_column = *schema.primary_key()[0];
-    std::string prefix = row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx));
-    std::string begin = prefix;
-    std::string end;
-    bool usable = true;
-    std::string_view bounds = plan;
-    for (size_t arg = 0; arg < bounds.size() && static_cast<int>(arg) < argc; ++arg) {
-      auto coerced = coerce_value(from_sqlite(argv[arg]), key_column);
-      if (!coerced.is_ok() || is_null(*coerced)) {
-        usable = false;
-        break;
+    // plan "<n>[L][U]": argv holds n key-prefix equalities, then the bounds of the next
+    // key column. Values are converted to the key columns' types; an equality that does
+    // not convert (or NULL) matches nothing; a bound that does not convert falls back to
+    // the whole scope, and SQLite applies it itself.
+    std::vector<const ColumnDef*> pk = schema.primary_key();
+    size_t digits = 0;
+    while (digits < plan.size() && std::isdigit(static_cast<unsigned char>(plan[digits]))) ++digits;
+    size_t prefix_columns = static_cast<size_t>(std::atoi(std::string(plan.substr(0, digits)).c_str()));
+    std::string_view bounds = plan.substr(digits);
+    if (prefix_columns + (bounds.empty() ? 0 : 1) > pk.size() ||
+        prefix_columns + bounds.size() > static_cast<size_t>(argc)) {
+      return fail(base->pVtab, Status(ErrorCode::kInternalError, "bad key-range plan"));
+    }
+    KeyEncoder encoder;
+    encoder.append_raw(row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)));
+    for (size_t arg = 0; arg < prefix_columns; ++arg) {
+      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[arg]);
+      if (!coerced.is_ok() || is_null(*coerced)) {  // cannot equal any stored key
+        cursor->snapshot = std::make_shared<ScanSnapshot>();
+        return SQLITE_OK;
       }
-      KeyEncoder encoder;
-      encoder.append_raw(prefix);
       append_key_value(encoder, *coerced);
-      if (bounds[arg] == 'L') {
-        begin = encoder.release();
+    }
+    std::string prefix = encoder.release();
+    std::string begin = prefix;
+    std::string end = prefix_successor(prefix);
+    bool usable = true;
+    for (size_t bound = 0; bound < bounds.size(); ++bound) {
+      auto coerced = coerce_value(from_sqlite(argv[prefix_columns + bound]), *pk[prefix_columns]);
+      if (!coerced.is_ok() || is_null(*coerced)) {
+        usable = prefix_columns > 0;  // the equalities alone still narrow the read
+        continue;
+      }
+      KeyEncoder bound_key;
+      bound_key.append_raw(prefix);
+      append_key_value(bound_key, *coerced);
+      if (bounds[bound] == 'L') {
+        begin = bound_key.release();
       } else {
-        end = prefix_successor(encoder.data());
+        end = prefix_successor(bound_key.data());
       }
     }
     if (usable) {
