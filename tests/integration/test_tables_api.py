@@ -79,7 +79,7 @@ class TablesApiTest(unittest.TestCase):
             if resp.status == 200:
                 self.assertEqual(resp.json()["results"][0]["rows"], [], sql)
             else:
-                self.assertIn(resp.code, ("NOT_FOUND_TABLE", "INVALID_SQL_SYNTAX"), sql)
+                self.assertIn(resp.code, ("NOT_FOUND_TABLE", "INVALID_SQL_SYNTAX"), (sql, resp.body))
         resp = self.server.sql("SELECT body FROM app.notes WHERE id = $1", self.bob, params=[100])
         self.assertEqual(resp.json()["results"][0]["rows"], [])
 

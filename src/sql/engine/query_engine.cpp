@@ -305,6 +305,9 @@ Result<sqlite3*> thread_connection() {
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, nullptr);
+  // Double-quoted text is an identifier only: `SELECT "nosuchcol"` is an error, not a string.
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
   rc = sqlite3_create_module_v2(db, "kalam_system", &kSystemModule, nullptr, nullptr);
   if (rc == SQLITE_OK) rc = register_table_module(db);
   std::string setup = "ATTACH DATABASE ':memory:' AS system;";
@@ -714,8 +717,12 @@ Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, E
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
   // callers for whom it made the same decisions: the key includes the role and
   // whether writes are allowed (scopes are applied at run time, not at prepare).
-  std::string cache_key =
-      std::string(role_name(ctx.role)) + (session.allow_writes ? "\x01w\x01" : "\x01r\x01") + resolved;
+  // The text as written is part of the key too: the authorizer's decisions depend on
+  // which names this statement resolved, and a quoted "ns.table" written by the client
+  // resolves nothing even when its resolved text equals that of `ns.table`.
+  std::string cache_key = std::string(role_name(ctx.role)) +
+                          (session.allow_writes ? "\x01w\x01" : "\x01r\x01") + std::string(sql) + "\x01" +
+                          resolved;
   CachedStatement stmt;
   int rc = stmt.acquire(session, cache_key, resolved);
   if (rc != SQLITE_OK) return engine_error(session.db, rc, true, ctx);

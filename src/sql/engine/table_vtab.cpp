@@ -555,7 +555,13 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   cursor->selected.clear();
   cursor->position = 0;
   cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
-  if (!cursor->schema || session.ctx == nullptr) return SQLITE_MISUSE;
+  if (session.ctx == nullptr) return SQLITE_MISUSE;
+  if (!cursor->schema) {  // a declared table this statement did not name (a quoted "ns.table")
+    const std::string& name = reinterpret_cast<TableVtab*>(base->pVtab)->qualified_name;
+    return fail(
+        base->pVtab,
+        Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name));
+  }
   const TableSchema& schema = *cursor->schema;
   if (Status stream = check_stream_outside_transaction(schema); !stream.is_ok()) {
     return fail(base->pVtab, std::move(stream));

@@ -133,6 +133,16 @@ TEST_F(EngineDmlTest, UpsertPublishesAnInsertOrAnUpdatePerRow) {
   EXPECT_EQ(scalar("root", Role::kSystem, "SELECT balance FROM app.acct WHERE id = 1"), 15);
 }
 
+TEST_F(EngineDmlTest, QuotedInternalNameNeverReusesACachedStatement) {
+  ASSERT_FALSE(run("alice", Role::kUser, "INSERT INTO app.notes (id, body) VALUES (1, 'mine')").error);
+  // `app.notes` resolves to the virtual table "app.notes"; the same text written by the
+  // client names nothing, even though the connection has that statement cached.
+  EXPECT_EQ(scalar("alice", Role::kUser, "SELECT COUNT(*) FROM app.notes WHERE id = 1"), 1);
+  auto quoted = run("bob", Role::kUser, "SELECT COUNT(*) FROM \"app.notes\" WHERE id = 1");
+  ASSERT_TRUE(quoted.error);
+  EXPECT_EQ(quoted.error->code(), ErrorCode::kNotFoundTable);
+}
+
 TEST_F(EngineDmlTest, ExecuteAsUserRules) {
   add_user("alice", Role::kUser);
   add_user("svc", Role::kService);
