@@ -80,7 +80,15 @@ struct Options {
   long server_pid = 0;
   uint64_t seed = 42;
   bool quick = false;
+  // chat: "id" = messages keyed by id (the conversation is a plain column), or
+  // "conversation" = conversation_messages keyed by (conversation_id, id).
+  std::string chat_key = "id";
 };
+
+// The table the chat workload writes and reads.
+std::string chat_table(const Options& opt) {
+  return opt.chat_key == "conversation" ? "loadtest.conversation_messages" : "loadtest.messages";
+}
 
 void print_usage() {
   std::printf(
@@ -94,6 +102,8 @@ void print_usage() {
       "  --conversations C       conversations per user (10)\n"
       "  --prepopulate R         rows per user written before point-select (100)\n"
       "  --content-bytes B       size of each message's content (64)\n"
+      "  --chat-key K            chat table key: id (messages, PRIMARY KEY (id)) or conversation\n"
+      "                          (conversation_messages, PRIMARY KEY (conversation_id, id)) (id)\n"
       "  --setup / --no-setup    create namespace, tables and users as root first (on)\n"
       "  --root-password P       root's password (else env KALAMDB_ROOT_PASSWORD)\n"
       "  --user-password P       password of the load users (load-pass-0001)\n"
@@ -216,6 +226,10 @@ Options parse_options(int argc, char** argv) {
       opt.seed = static_cast<uint64_t>(integer(i, 0, INT64_MAX));
     } else if (arg == "--quick") {
       opt.quick = true;
+    } else if (arg == "--chat-key") {
+      opt.chat_key = value(i);
+      if (opt.chat_key != "id" && opt.chat_key != "conversation")
+        die("--chat-key must be id or conversation");
     } else {
       print_usage();
       die("unknown option " + arg);
@@ -661,10 +675,10 @@ class MeasuredWorkload : public Workload {
                 reply.http_status, reply.latency_ms, truncate_for_print(reply.body).c_str());
   }
 
-  Outgoing insert_call(int user, int conversation) {
+  Outgoing insert_call(int user, int conversation, const std::string& table = "loadtest.messages") {
     const int64_t id = state_.next_id.fetch_add(1);
     Outgoing out =
-        sql_call("INSERT INTO loadtest.messages (id, conversation_id, content) VALUES ($1, $2, $3)",
+        sql_call("INSERT INTO " + table + " (id, conversation_id, content) VALUES ($1, $2, $3)",
                  state_.tokens[static_cast<size_t>(user)],
                  json::array{id, conversation_name(conversation), make_content(id, opt_.content_bytes)});
     out.id = id;
@@ -757,9 +771,10 @@ class ChatWorkload : public MeasuredWorkload {
     ConnState& cs = conns_[static_cast<size_t>(conn)];
     if (cs.select_pending) {
       cs.select_pending = false;
-      out = sql_call(
-          "SELECT id, content FROM loadtest.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50",
-          state_.tokens[static_cast<size_t>(cs.user)], json::array{conversation_name(cs.conversation)});
+      out = sql_call("SELECT id, content FROM " + chat_table(opt_) +
+                         " WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50",
+                     state_.tokens[static_cast<size_t>(cs.user)],
+                     json::array{conversation_name(cs.conversation)});
       out.kind = kSelect;
       return true;
     }
@@ -767,7 +782,7 @@ class ChatWorkload : public MeasuredWorkload {
     cs.user = random_user(conn);
     cs.conversation = static_cast<int>(rng(conn)() % static_cast<uint64_t>(opt_.conversations));
     cs.op_start = Clock::now();
-    out = insert_call(cs.user, cs.conversation);
+    out = insert_call(cs.user, cs.conversation, chat_table(opt_));
     out.kind = kInsert;
     return true;
   }
@@ -850,6 +865,9 @@ void run_setup(const Options& opt) {
       "CREATE USER TABLE IF NOT EXISTS loadtest.messages (id BIGINT PRIMARY KEY, conversation_id TEXT NOT "
       "NULL, "
       "content TEXT, created_at TIMESTAMP DEFAULT NOW())",
+      "CREATE USER TABLE IF NOT EXISTS loadtest.conversation_messages (conversation_id TEXT NOT NULL, id "
+      "BIGINT, "
+      "content TEXT, created_at TIMESTAMP DEFAULT NOW(), PRIMARY KEY (conversation_id, id))",
   };
   for (const std::string& sql : ddl) {  // in order: each depends on the one before
     require_success(call_all(opt, {sql_call(sql, root_token)}, 1).at(0), sql);
@@ -863,8 +881,8 @@ void run_setup(const Options& opt) {
   std::vector<Reply> replies = call_all(opt, std::move(create_users), std::min(opt.connections, 4));
   for (int u = 0; u < opt.users; ++u)
     require_success(replies[static_cast<size_t>(u)], "CREATE USER " + user_name(u));
-  std::printf("SETUP namespace=loadtest tables=kv,messages users=%d seconds=%.3f\n", opt.users,
-              seconds_since(start));
+  std::printf("SETUP namespace=loadtest tables=kv,messages,conversation_messages users=%d seconds=%.3f\n",
+              opt.users, seconds_since(start));
 }
 
 void login_users(const Options& opt, LoadState& state) {
