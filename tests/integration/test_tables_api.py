@@ -1,5 +1,6 @@
 """Tables through the HTTP API: typed parameters, concurrent writers of the same
 key, name tricks across users, hidden tables."""
+import http.client
 import json
 import os
 import sys
@@ -221,6 +222,38 @@ class TablesApiTest(unittest.TestCase):
         self.assertEqual((gone["results"][0]["rows"], gone["results"][0]["operation"]), ([["r"]], "delete"))
         none = self.server.sql("DELETE FROM app.notes WHERE id = 9100 RETURNING body", self.bob).json()
         self.assertEqual((none["results"][0]["rows"], none["results"][0]["rows_affected"]), ([], 0))
+
+    def test_concurrent_upserts_of_a_new_key_insert_once_and_update_once(self):
+        keys = range(7000, 7200)
+        outcomes = []
+        lock = threading.Lock()
+        start = threading.Barrier(3)
+
+        def upsert_all():
+            # one keep-alive connection per thread, so that both threads reach each key together
+            conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
+            start.wait()
+            for key in keys:
+                body = json.dumps({"sql": "INSERT INTO app.counter (id, n) VALUES ($1, 1) "
+                                          "ON CONFLICT (id) DO UPDATE SET n = counter.n + 1", "params": [key]})
+                conn.request("POST", "/v1/api/sql", body, {"Content-Type": "application/json",
+                                                           "Authorization": self.root})
+                resp = conn.getresponse()
+                text = resp.read()
+                with lock:
+                    outcomes.append((key, resp.status, text))
+            conn.close()
+
+        threads = [threading.Thread(target=upsert_all) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        failed = [o for o in outcomes if o[1] != 200]
+        self.assertEqual(failed, [], "every upsert succeeds: the loser of an insert race updates")
+        rows = self.server.sql("SELECT n, COUNT(*) FROM app.counter WHERE id >= 7000 AND id < 7200 GROUP BY n",
+                               self.root).json()["results"][0]["rows"]
+        self.assertEqual(rows, [[3, 200]], "each key inserted by one upsert and updated by the others")
 
     def test_concurrent_upserts_lose_no_update(self):
         self.increment_concurrently("INSERT INTO app.counter (id, n) VALUES (6000, 1) "

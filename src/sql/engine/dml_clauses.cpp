@@ -131,12 +131,13 @@ class ClauseParser {
     if (!tok(pos).is_keyword("do")) return syntax_error(tok(pos), "DO");
     if (tok(pos + 1).is_keyword("nothing")) {
       if (pos + 2 != end) return syntax_error(tok(pos + 2), "the end of the statement");
-      // SQLite has no UPSERT on virtual tables: DO NOTHING is INSERT OR IGNORE.
-      const Token& insert = tokens_[head];
-      out.base_sql = text_between(0, head) + std::string(sql_.substr(insert.offset, insert.length)) +
-                     " OR IGNORE" +
-                     std::string(sql_.substr(insert.offset + insert.length,
-                                             tokens_[conflict].offset - insert.offset - insert.length));
+      // SQLite has no UPSERT on virtual tables: DO NOTHING is INSERT OR IGNORE (which
+      // takes the place of any OR clause, or of REPLACE).
+      size_t into = head + 1;
+      if (tok(into).is_keyword("or")) into += 2;
+      std::string prefix = text_between(0, head);
+      out.base_sql =
+          prefix + (prefix.empty() ? "" : " ") + "INSERT OR IGNORE " + text_between(into, conflict);
       return out;
     }
     if (!tok(pos + 1).is_keyword("update")) return syntax_error(tok(pos + 1), "NOTHING or UPDATE");
@@ -156,6 +157,8 @@ class ClauseParser {
         return syntax_error(tokens_[idx], "the end of the DO UPDATE clause");
       }
     }
+    KALAM_RETURN_IF_ERROR(check_fragment(set_begin, where_at.value_or(end)));
+    if (where_at) KALAM_RETURN_IF_ERROR(check_fragment(*where_at + 1, end));
     upsert.assignments = text_between(set_begin, where_at.value_or(end));
     set_placements(set_begin, where_at.value_or(end), out.params);
     if (where_at) {
@@ -180,6 +183,7 @@ class ClauseParser {
       if (pos + 2 != conflict) return syntax_error(tok(pos + 2), "ON CONFLICT");
     } else {
       if (pos >= conflict) return syntax_error(tok(pos), "VALUES or SELECT");
+      KALAM_RETURN_IF_ERROR(check_fragment(pos, conflict));
       upsert.source = text_between(pos, conflict);
     }
     out.upsert = std::move(upsert);
@@ -283,14 +287,36 @@ class ClauseParser {
 
   Result<std::string> returning_list(size_t at, size_t end) const {
     if (at + 1 >= end) return syntax_error(tok(at + 1), "an expression list after RETURNING");
+    KALAM_RETURN_IF_ERROR(check_fragment(at + 1, end));
+    if (tok(at + 1).is_keyword("distinct") || tok(at + 1).is_keyword("all")) {
+      return syntax_error(tok(at + 1), "an expression (RETURNING has no DISTINCT)");
+    }
     int depth = 0;
     for (size_t idx = at + 1; idx < end; ++idx) {
       const Token& token = tokens_[idx];
       if (token.is_symbol("(")) ++depth;
       if (token.is_symbol(")")) --depth;
-      if (depth == 0 && ends_expression_list(token)) return syntax_error(token, "an expression or ','");
+      if (depth == 0 && (ends_expression_list(token) || token.is_keyword("over"))) {
+        return syntax_error(token, "an expression or ','");
+      }
     }
     return text_between(at + 1, end);
+  }
+
+  // A piece of the statement that the engine splices into SQL of its own: its
+  // parentheses must balance without ever closing one opened outside it, and it may
+  // not end the statement. (The tokenizer reads strings, quoted names and comments
+  // exactly as SQLite does, so these tokens are the ones SQLite will see.)
+  Status check_fragment(size_t begin, size_t end) const {
+    int depth = 0;
+    for (size_t idx = begin; idx < end && idx < tokens_.size(); ++idx) {
+      const Token& token = tokens_[idx];
+      if (token.is_symbol("(")) ++depth;
+      if (token.is_symbol(")") && --depth < 0) return syntax_error(token, "an expression (unbalanced ')')");
+      if (token.is_symbol(";")) return syntax_error(token, "the end of the clause");
+    }
+    if (depth != 0) return syntax_error(tok(end), "')'");
+    return Status::ok();
   }
 
   std::string_view sql_;
@@ -328,8 +354,9 @@ Result<std::string> replace_excluded(std::string_view text, const std::vector<st
   size_t copied = 0;
   for (size_t idx = 0; idx + 2 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
-    if (!token.is_keyword("excluded") || !tokens[idx + 1].is_symbol(".") || !is_name(tokens[idx + 2]))
-      continue;
+    bool excluded = token.is_keyword("excluded") ||
+                    (token.kind == TokenKind::kQuotedIdentifier && to_lower(token.text) == "excluded");
+    if (!excluded || !tokens[idx + 1].is_symbol(".") || !is_name(tokens[idx + 2])) continue;
     if (idx > 0 && tokens[idx - 1].is_symbol(".")) continue;
     std::string name = name_of(tokens[idx + 2]);
     size_t position = columns.size();

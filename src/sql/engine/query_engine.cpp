@@ -612,6 +612,20 @@ Result<int64_t> stored_seq(ExecutorServices& services, const std::string& key) {
   return header.seq;
 }
 
+constexpr std::string_view kConcurrentInsertKey = "(concurrent insert)";
+
+Status concurrent_insert_error() {
+  return Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement inserted the same primary key")
+      .with_detail("key", std::string(kConcurrentInsertKey));
+}
+
+bool is_concurrent_insert(const Status& status) {
+  if (status.code() != ErrorCode::kPrimaryKeyViolation) return false;
+  const DetailValue* key = status.detail("key");
+  const auto* text = key == nullptr ? nullptr : std::get_if<std::string>(key);
+  return text != nullptr && *text == kConcurrentInsertKey;
+}
+
 // REQUIRES: commit_mutex() held. Write-write conflict check: every key still has the
 // stored version it had when first written. A key that was absent and is now taken
 // by a concurrent commit is a duplicate key; any other change is a conflict.
@@ -619,10 +633,7 @@ Status check_unchanged(ExecutorServices& services, const std::map<std::string, i
   for (const auto& [key, base] : base_seq) {
     KALAM_ASSIGN_OR_RETURN(int64_t current, stored_seq(services, key));
     if (current == base) continue;
-    if (base == 0) {
-      return Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement inserted the same primary key")
-          .with_detail("key", std::string("(concurrent insert)"));
-    }
+    if (base == 0) return concurrent_insert_error();
     return Status(ErrorCode::kTransactionConflict,
                   "another statement changed a row this one writes since it was read; nothing was committed");
   }
@@ -710,8 +721,10 @@ Status bind_internal(sqlite3_stmt* stmt, const InternalBinds& binds) {
 
 // Resolves, prepares (cached), binds and runs one SQL statement inside the running
 // engine statement; its writes join the statement's pending writes. Returns its rows.
+// `prepare_only`: resolve and prepare (which runs the authorizer) without running.
 Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
-                           std::string_view sql, const InternalBinds& binds, bool read_only) {
+                           std::string_view sql, const InternalBinds& binds, bool read_only,
+                           bool prepare_only = false) {
   session.insert_columns.reset();
   KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services, sql));
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
@@ -731,6 +744,7 @@ Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, E
     return Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
         .with_detail("argument", std::string("sql"));
   }
+  if (prepare_only) return RowsResult{};
   KALAM_RETURN_IF_ERROR(bind_params(stmt.get(), ctx.params));
   KALAM_RETURN_IF_ERROR(bind_internal(stmt.get(), binds));
 
@@ -790,6 +804,10 @@ Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, E
 // the name is unknown or the caller may not read it).
 Result<std::shared_ptr<const TableSchema>> dml_target(ExecutorServices& services, const ExecutionContext& ctx,
                                                       const DmlClauses& clauses) {
+  if (clauses.target_ns == "system") {
+    return Status(ErrorCode::kInvalidArgument, "system tables are read-only")
+        .with_detail("argument", std::string("table"));
+  }
   auto snapshot = services.schema_registry->snapshot();
   const std::string& ns = clauses.target_ns.empty() ? ctx.default_namespace : clauses.target_ns;
   const TableDef* def = ns.empty() ? nullptr : snapshot->find_table(ns, clauses.target_name);
@@ -810,6 +828,17 @@ std::string quote_name(std::string_view name) {
   return out + "\"";
 }
 
+// A name that means the rowid in SQL on this table (a column may take "rowid"), or
+// nullptr when its columns take all three.
+const char* rowid_alias(const TableSchema& schema) {
+  for (const char* name : {"rowid", "_rowid_", "oid"}) {
+    bool taken = false;
+    for (const ColumnDef& column : schema.current().columns) taken = taken || to_lower(column.name) == name;
+    if (!taken) return name;
+  }
+  return nullptr;
+}
+
 // INSERT … ON CONFLICT … DO UPDATE: each proposed row is INSERTed as a probe; a row
 // that conflicts on the target is not written, and the existing row is UPDATEd instead
 // with `excluded.<column>` bound to the proposed row's values.
@@ -819,17 +848,8 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
   const auto& columns = schema->current().columns;
   std::vector<std::string> column_names;
-  bool rowid_taken[3] = {false, false, false};
-  constexpr const char* kRowidNames[3] = {"rowid", "_rowid_", "oid"};
-  for (const ColumnDef& column : columns) {
-    column_names.push_back(column.name);
-    for (int idx = 0; idx < 3; ++idx)
-      rowid_taken[idx] = rowid_taken[idx] || to_lower(column.name) == kRowidNames[idx];
-  }
-  const char* rowid_name = nullptr;
-  for (int idx = 0; idx < 3 && rowid_name == nullptr; ++idx) {
-    if (!rowid_taken[idx]) rowid_name = kRowidNames[idx];
-  }
+  for (const ColumnDef& column : columns) column_names.push_back(column.name);
+  const char* rowid_name = rowid_alias(*schema);
   if (rowid_name == nullptr) {
     return Status(ErrorCode::kNotImplemented,
                   "ON CONFLICT … DO UPDATE needs a table without columns named rowid, _rowid_ and oid")
@@ -864,9 +884,9 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
 
   KALAM_ASSIGN_OR_RETURN(std::string assignments,
                          replace_excluded(upsert.assignments, column_names, kInternalParamBase + 1));
-  std::string update_sql = "UPDATE " + clauses.target + " AS " + quote_name(clauses.alias) + " SET " +
-                           assignments + "\nWHERE " + rowid_name + " = $" +
-                           std::to_string(kInternalParamBase);
+  std::string update_sql = upsert.with_prefix + (upsert.with_prefix.empty() ? "" : " ") + "UPDATE " +
+                           clauses.target + " AS " + quote_name(clauses.alias) + " SET " + assignments +
+                           "\nWHERE " + rowid_name + " = $" + std::to_string(kInternalParamBase);
   if (!upsert.condition.empty()) {
     KALAM_ASSIGN_OR_RETURN(std::string condition,
                            replace_excluded(upsert.condition, column_names, kInternalParamBase + 1));
@@ -894,6 +914,13 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
           (idx == 0 ? "$" : ", $") + std::to_string(kInternalParamBase + 1 + static_cast<int64_t>(idx));
     }
     probe_sql += ")";
+  }
+  // Both statements are prepared first, so that the authorizer (write access, STREAM
+  // tables) and SQLite's checks run even when no row is proposed or none conflicts.
+  for (const std::string* sql : {&probe_sql, &update_sql}) {
+    if (auto prepared = run_sql(session, services, ctx, *sql, {}, false, true); !prepared.is_ok()) {
+      return prepared.status();
+    }
   }
 
   InternalBinds binds;
@@ -928,8 +955,11 @@ Result<RowsResult> run_returning(EngineSession& session, ExecutorServices& servi
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
   session.serve_returned = true;
   session.returning_table_id = schema->table_id;
+  // GROUP BY the (per returned row) rowid: one result row per written row, even when
+  // the list holds an aggregate (computed per row, as SQLite would refuse it).
   std::string sql =
       "SELECT " + *clauses.returning + "\nFROM " + clauses.target + " AS " + quote_name(clauses.alias);
+  if (const char* rowid = rowid_alias(*schema)) sql += " GROUP BY " + std::string(rowid);
   auto rows = run_sql(session, services, ctx, sql, {}, true);
   session.serve_returned = false;
   return rows;
@@ -940,6 +970,26 @@ Result<RowsResult> run_returning(EngineSession& session, ExecutorServices& servi
 Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes) {
   KALAM_ASSIGN_OR_RETURN(sqlite3 * db, thread_connection());
   (void)db;
+  DmlClauses clauses;
+  if (allow_writes) {
+    KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql));
+  } else {
+    clauses.base_sql = std::string(sql);
+  }
+  for (int attempt = 1;; ++attempt) {
+    Result<EngineOutcome> outcome = execute_once(ctx, clauses, allow_writes);
+    // Two upserts of the same new key at once: both probed "absent", one commit won.
+    // Run the loser again, so that it finds the row and updates it (autocommit only).
+    if (!outcome.is_ok() && clauses.upsert && ctx.transaction == nullptr && attempt < 4 &&
+        is_concurrent_insert(outcome.status())) {
+      continue;
+    }
+    return outcome;
+  }
+}
+
+Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const DmlClauses& clauses,
+                                                bool allow_writes) {
   EngineSession& session = engine_session();
   session.begin_statement(ctx, services_);
   session.allow_writes = allow_writes;
@@ -950,15 +1000,9 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
     }
   } reset;
 
-  DmlClauses clauses;
-  if (allow_writes) {
-    KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql));
-  } else {
-    clauses.base_sql = std::string(sql);
-  }
   session.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
   session.collect_returned = clauses.returning.has_value();
-  session.param_placements = std::move(clauses.params);
+  session.param_placements = clauses.params;
   RowsResult result;
   if (clauses.upsert) {
     KALAM_RETURN_IF_ERROR(run_upsert(session, services_, ctx, clauses));

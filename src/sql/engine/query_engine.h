@@ -13,6 +13,8 @@
 
 namespace kalam {
 
+struct DmlClauses;
+
 struct EngineOutcome {
   RowsResult rows;         // result rows (DML: the RETURNING rows)
   bool returning = false;  // the DML statement had a RETURNING clause
@@ -44,6 +46,9 @@ class QueryEngine {
   Status commit_transaction(ExecutionContext& ctx);
 
  private:
+  // One attempt of execute() for an already split statement.
+  Result<EngineOutcome> execute_once(ExecutionContext& ctx, const DmlClauses& clauses, bool allow_writes);
+
   ExecutorServices& services_;
 };
 

@@ -5,6 +5,7 @@
 // PendingWrites (committed atomically by the query engine).
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 
 #include "catalog/value_coercion.h"
@@ -58,6 +59,7 @@ struct TableCursor {
   std::shared_ptr<ScanSnapshot> snapshot;  // the rows the cursor walks (shared, read-only)
   std::vector<size_t> selected;            // indexes into snapshot->rows
   size_t position = 0;
+  bool positional_rowids = false;  // RETURNING: the rowid is the position (a key may repeat)
 
   const ScanRow& current() const { return snapshot->rows[selected[position]]; }
 };
@@ -393,6 +395,63 @@ std::optional<std::string> probe_key(sqlite3_value* value, DataType type) {
   }
 }
 
+// A constraint value turned into the stored form of a key column, when comparing the
+// encoded keys gives exactly SQLite's answer for `column <op> value`; nullopt when only
+// SQLite can tell (its affinity rules would convert the value, or a conversion would
+// change it), and the value of `never` when no row can match (NULL).
+struct KeyProbe {
+  bool never = false;
+  std::optional<Value> value;
+};
+
+// True when SQLite could read `text` as a number (then NUMERIC affinity converts it).
+bool may_look_numeric(std::string_view text) {
+  return text.find_first_not_of("0123456789+-.eE \t\n\r\f\v") == std::string_view::npos;
+}
+
+KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
+  KeyProbe probe;
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL:
+      probe.never = true;
+      return probe;
+    case SQLITE_INTEGER: {
+      int64_t number = sqlite3_value_int64(value);
+      if (column.type == DataType::kBoolean) {
+        if (number == 0 || number == 1) probe.value = Value(number == 1);
+      } else if (column.type == DataType::kFloat || column.type == DataType::kDouble) {
+        if (number > -(int64_t{1} << 53) && number < (int64_t{1} << 53))
+          probe.value = Value(static_cast<double>(number));
+      } else if (numeric_type(column.type)) {  // stored as int64: compared as integers
+        probe.value = Value(number);
+      }
+      return probe;
+    }
+    case SQLITE_FLOAT: {
+      double number = sqlite3_value_double(value);
+      if (column.type == DataType::kFloat || column.type == DataType::kDouble) {
+        if (!std::isnan(number)) probe.value = Value(number);
+      } else if (numeric_type(column.type) && column.type != DataType::kBoolean && number >= -9.2e18 &&
+                 number <= 9.2e18 && number == static_cast<double>(static_cast<int64_t>(number))) {
+        probe.value = Value(static_cast<int64_t>(number));
+      }
+      return probe;
+    }
+    case SQLITE_TEXT: {
+      if (numeric_type(column.type) || column.type == DataType::kAny) return probe;
+      std::string text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
+                       static_cast<size_t>(sqlite3_value_bytes(value)));
+      // TEXT columns compare text as it is (BINARY). The other text-stored types are
+      // declared with NUMERIC affinity, which turns number-like text into a number.
+      if (column.type != DataType::kText && may_look_numeric(text)) return probe;
+      probe.value = Value(std::move(text));
+      return probe;
+    }
+    default:
+      return probe;
+  }
+}
+
 int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   auto schema = schema_of(reinterpret_cast<TableVtab*>(base));
   if (!schema || engine_session().ctx == nullptr) return SQLITE_ERROR;
@@ -409,10 +468,19 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     if (info->aConstraint[idx].iColumn == column_count + 1) idx_num |= kIdxIncludeDeleted;
   }
+  // Pushed-down comparisons are byte-wise: a constraint under another collation
+  // (`= 'ALICE' COLLATE NOCASE`) is left to SQLite.
+  std::vector<char> usable(static_cast<size_t>(info->nConstraint));
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    const char* collation = sqlite3_vtab_collation(info, idx);
+    usable[static_cast<size_t>(idx)] =
+        info->aConstraint[idx].usable && (collation == nullptr || sqlite3_stricmp(collation, "BINARY") == 0);
+  }
   // rowid = ?: a row the statement already met (rowids are per statement).
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     const auto& constraint = info->aConstraint[idx];
-    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ || constraint.iColumn != -1)
+    if (!usable[static_cast<size_t>(idx)] || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ ||
+        constraint.iColumn != -1)
       continue;
     info->aConstraintUsage[idx].argvIndex = 1;
     info->aConstraintUsage[idx].omit = 1;
@@ -428,7 +496,7 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   std::vector<int> column_constraint(static_cast<size_t>(column_count), -1);
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     const auto& constraint = info->aConstraint[idx];
-    if (!constraint.usable || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!usable[static_cast<size_t>(idx)] || constraint.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     if (constraint.iColumn < 0 || constraint.iColumn >= column_count) continue;
     if (column_constraint[static_cast<size_t>(constraint.iColumn)] < 0) {
       column_constraint[static_cast<size_t>(constraint.iColumn)] = idx;
@@ -469,7 +537,7 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
   if (prefix_columns < pk.size()) {
     for (int idx = 0; idx < info->nConstraint; ++idx) {
       const auto& constraint = info->aConstraint[idx];
-      if (!constraint.usable || constraint.iColumn != pk_position[prefix_columns]) continue;
+      if (!usable[static_cast<size_t>(idx)] || constraint.iColumn != pk_position[prefix_columns]) continue;
       if ((constraint.op == SQLITE_INDEX_CONSTRAINT_GT || constraint.op == SQLITE_INDEX_CONSTRAINT_GE) &&
           lower < 0) {
         lower = idx;
@@ -554,6 +622,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   EngineSession& session = engine_session();
   cursor->selected.clear();
   cursor->position = 0;
+  cursor->positional_rowids = false;
   cursor->schema = schema_of(reinterpret_cast<TableVtab*>(base->pVtab));
   if (session.ctx == nullptr) return SQLITE_MISUSE;
   if (!cursor->schema) {  // a declared table this statement did not name (a quoted "ns.table")
@@ -604,6 +673,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     snapshot->rows = session.returned;
     for (size_t row_idx = 0; row_idx < snapshot->rows.size(); ++row_idx) cursor->selected.push_back(row_idx);
     cursor->snapshot = std::move(snapshot);
+    cursor->positional_rowids = true;
     return SQLITE_OK;
   }
 
@@ -643,22 +713,25 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     std::vector<const ColumnDef*> pk = schema.primary_key();
     KeyEncoder encoder;
     encoder.append_raw(row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)));
-    for (int arg = 0; arg < argc && static_cast<size_t>(arg) < pk.size(); ++arg) {
-      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[static_cast<size_t>(arg)]);
-      if (!coerced.is_ok() || is_null(*coerced)) {  // cannot equal any stored key
+    bool exact = true;
+    for (int arg = 0; arg < argc && static_cast<size_t>(arg) < pk.size() && exact; ++arg) {
+      KeyProbe probe = key_probe(argv[arg], *pk[static_cast<size_t>(arg)]);
+      if (probe.never) {  // cannot equal any stored key
         cursor->snapshot = std::make_shared<ScanSnapshot>();
         return SQLITE_OK;
       }
-      append_key_value(encoder, *coerced);
+      exact = probe.value.has_value();
+      if (exact) append_key_value(encoder, *probe.value);
     }
-    return serve_key(encoder.release());
+    if (exact) return serve_key(encoder.release());
+    // Only SQLite can compare this value with the key: scan, and let it decide.
   }
 
   if ((idx_num & kIdxKeyRange) != 0) {
     // plan "<n>[L][U]": argv holds n key-prefix equalities, then the bounds of the next
-    // key column. Values are converted to the key columns' types; an equality that does
-    // not convert (or NULL) matches nothing; a bound that does not convert falls back to
-    // the whole scope, and SQLite applies it itself.
+    // key column. Only values whose comparison with the key is exact narrow the read
+    // (key_probe); NULL matches nothing; anything else is left to SQLite, which checks
+    // every constraint anyway.
     std::vector<const ColumnDef*> pk = schema.primary_key();
     size_t digits = 0;
     while (digits < plan.size() && std::isdigit(static_cast<unsigned char>(plan[digits]))) ++digits;
@@ -670,27 +743,32 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     }
     KeyEncoder encoder;
     encoder.append_raw(row_scope_prefix(schema.table_id, scope_of(schema, *session.ctx)));
-    for (size_t arg = 0; arg < prefix_columns; ++arg) {
-      auto coerced = coerce_value(from_sqlite(argv[arg]), *pk[arg]);
-      if (!coerced.is_ok() || is_null(*coerced)) {  // cannot equal any stored key
+    size_t exact_prefix = 0;  // equalities usable for the key (the rest: SQLite checks)
+    while (exact_prefix < prefix_columns) {
+      KeyProbe probe = key_probe(argv[exact_prefix], *pk[exact_prefix]);
+      if (probe.never) {  // cannot equal any stored key
         cursor->snapshot = std::make_shared<ScanSnapshot>();
         return SQLITE_OK;
       }
-      append_key_value(encoder, *coerced);
+      if (!probe.value) break;
+      append_key_value(encoder, *probe.value);
+      ++exact_prefix;
     }
     std::string prefix = encoder.release();
     std::string begin = prefix;
     std::string end = prefix_successor(prefix);
-    bool usable = true;
-    for (size_t bound = 0; bound < bounds.size(); ++bound) {
-      auto coerced = coerce_value(from_sqlite(argv[prefix_columns + bound]), *pk[prefix_columns]);
-      if (!coerced.is_ok() || is_null(*coerced)) {
-        usable = prefix_columns > 0;  // the equalities alone still narrow the read
-        continue;
+    bool usable = exact_prefix > 0;
+    for (size_t bound = 0; bound < bounds.size() && exact_prefix == prefix_columns; ++bound) {
+      KeyProbe probe = key_probe(argv[prefix_columns + bound], *pk[prefix_columns]);
+      if (probe.never) {  // `key < NULL` is never true
+        cursor->snapshot = std::make_shared<ScanSnapshot>();
+        return SQLITE_OK;
       }
+      if (!probe.value) continue;  // SQLite applies this bound itself
+      usable = true;
       KeyEncoder bound_key;
       bound_key.append_raw(prefix);
-      append_key_value(bound_key, *coerced);
+      append_key_value(bound_key, *probe.value);
       if (bounds[bound] == 'L') {
         begin = bound_key.release();
       } else {
@@ -780,6 +858,10 @@ int table_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
   auto* cursor = reinterpret_cast<TableCursor*>(base);
   EngineSession& session = engine_session();
   // Stable per statement: SQLite de-duplicates OR branches and IN lookups by rowid.
+  if (cursor->positional_rowids) {
+    *rowid = static_cast<sqlite3_int64>(cursor->position);
+    return SQLITE_OK;
+  }
   *rowid = static_cast<sqlite3_int64>(session.rowid_for(cursor->current().key, cursor->current().row.seq));
   return SQLITE_OK;
 }

@@ -56,6 +56,18 @@ class Tokenizer {
         auto status = read_quoted(ch, token);
         if (!status.is_ok()) return status;
         token.kind = TokenKind::kQuotedIdentifier;
+      } else if (ch == '[') {
+        // SQLite's third identifier quote (MS Access style): up to the first ']', no
+        // escapes. Read like SQLite so that both agree where strings and comments are.
+        Token at = token;
+        at.text = "[";
+        advance();
+        size_t begin = pos_;
+        while (pos_ < text_.size() && text_[pos_] != ']') advance();
+        if (pos_ >= text_.size()) return syntax_error(at, "closing ']' for identifier");
+        token.text = std::string(text_.substr(begin, pos_ - begin));
+        advance();
+        token.kind = TokenKind::kQuotedIdentifier;
       } else if (std::isdigit(static_cast<unsigned char>(ch)) ||
                  (ch == '.' && pos_ + 1 < text_.size() &&
                   std::isdigit(static_cast<unsigned char>(text_[pos_ + 1])))) {

@@ -49,7 +49,7 @@ TEST(DmlClausesTest, ReturningIsSplitOffAtDepthZero) {
 TEST(DmlClausesTest, DoNothingBecomesInsertOrIgnore) {
   auto parsed = parse_dml_clauses("INSERT INTO t (a) VALUES (1) ON CONFLICT (a) DO NOTHING RETURNING a");
   ASSERT_TRUE(parsed.is_ok());
-  EXPECT_EQ(parsed->base_sql, "INSERT OR IGNORE INTO t (a) VALUES (1) ");
+  EXPECT_EQ(parsed->base_sql, "INSERT OR IGNORE INTO t (a) VALUES (1)");
   EXPECT_FALSE(parsed->upsert);
   EXPECT_EQ(*parsed->returning, "a");
 }
