@@ -2,9 +2,11 @@
 #include "storage/audit_log.h"
 
 #include <boost/json.hpp>
+#include <cstdint>
 
 #include "common/json_builder.h"
 #include "storage/json_fields.h"
+#include "storage/key_encoding.h"
 #include "storage/system_keys.h"
 
 namespace kalam {
@@ -69,18 +71,29 @@ Result<int64_t> last_audit_id(const StorageEngine& storage) {
   return static_cast<int64_t>(id);
 }
 
-Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit) {
+Status scan_audit_log_range(const StorageEngine& storage, int64_t first_id, int64_t last_id, bool reverse,
+                            const std::function<bool(const AuditEntry&)>& visit) {
+  if (first_id > last_id) return Status::ok();
+  std::string begin = audit_key(first_id);
+  // The key after last_id's (none past the largest id: the end of the prefix).
+  std::string end = last_id == INT64_MAX ? prefix_successor(system_keys::kAudit) : audit_key(last_id + 1);
   Status decode_status;
-  KALAM_RETURN_IF_ERROR(storage.scan_prefix(ColumnFamily::kSystem, system_keys::kAudit,
-                                            [&](std::string_view, std::string_view value) {
-                                              auto entry = decode_audit_entry(value);
-                                              if (!entry.is_ok()) {
-                                                decode_status = entry.status();
-                                                return false;
-                                              }
-                                              return visit(*entry);
-                                            }));
+  KALAM_RETURN_IF_ERROR(storage.scan_range(
+      ColumnFamily::kSystem, begin, end,
+      [&](std::string_view, std::string_view value) {
+        auto entry = decode_audit_entry(value);
+        if (!entry.is_ok()) {
+          decode_status = entry.status();
+          return false;
+        }
+        return visit(*entry);
+      },
+      reverse));
   return decode_status;
+}
+
+Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit) {
+  return scan_audit_log_range(storage, 0, INT64_MAX, false, visit);
 }
 
 }  // namespace kalam

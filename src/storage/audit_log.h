@@ -29,6 +29,11 @@ struct AuditEntry {
 // Adds `entry` to `batch` (REQUIRES: entry.audit_id set and unique).
 void append_audit_entry(WriteBatch& batch, const AuditEntry& entry);
 
+// Visits the audit entries with first_id <= audit_id <= last_id in audit_id order
+// (descending when `reverse`); `visit` returns false to stop.
+Status scan_audit_log_range(const StorageEngine& storage, int64_t first_id, int64_t last_id, bool reverse,
+                            const std::function<bool(const AuditEntry&)>& visit);
+
 // Visits audit entries in audit_id order; `visit` returns false to stop.
 Status scan_audit_log(const StorageEngine& storage, const std::function<bool(const AuditEntry&)>& visit);
 

@@ -286,17 +286,33 @@ Status StorageEngine::scan_prefix(ColumnFamily family, std::string_view prefix,
 }
 
 Status StorageEngine::scan_range(ColumnFamily family, std::string_view begin_inclusive,
-                                 std::string_view end_exclusive, const ScanVisitor& visit) const {
+                                 std::string_view end_exclusive, const ScanVisitor& visit,
+                                 bool reverse) const {
   if (impl_->db == nullptr) return closed_error();
   if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
   if (!end_exclusive.empty() && begin_inclusive >= end_exclusive) return Status::ok();
 
   rocksdb::ReadOptions read_options;
-  rocksdb::Slice upper_bound = to_slice(end_exclusive);  // must outlive the iterator
+  rocksdb::Slice upper_bound = to_slice(end_exclusive);    // must outlive the iterator
+  rocksdb::Slice lower_bound = to_slice(begin_inclusive);  // likewise
   if (!end_exclusive.empty()) read_options.iterate_upper_bound = &upper_bound;
+  read_options.iterate_lower_bound = &lower_bound;
   std::unique_ptr<rocksdb::Iterator> iterator(impl_->db->NewIterator(read_options, impl_->handle(family)));
-  for (iterator->Seek(to_slice(begin_inclusive)); iterator->Valid(); iterator->Next()) {
-    if (!visit(to_view(iterator->key()), to_view(iterator->value()))) return Status::ok();
+  if (reverse) {
+    // The bounds keep the iterator inside [begin, end): start at the last key below end.
+    if (end_exclusive.empty()) {
+      iterator->SeekToLast();
+    } else {
+      iterator->SeekForPrev(to_slice(end_exclusive));
+      if (iterator->Valid() && iterator->key() == to_slice(end_exclusive)) iterator->Prev();
+    }
+    for (; iterator->Valid(); iterator->Prev()) {
+      if (!visit(to_view(iterator->key()), to_view(iterator->value()))) return Status::ok();
+    }
+  } else {
+    for (iterator->Seek(to_slice(begin_inclusive)); iterator->Valid(); iterator->Next()) {
+      if (!visit(to_view(iterator->key()), to_view(iterator->value()))) return Status::ok();
+    }
   }
   if (!iterator->status().ok()) return storage_error("scan", iterator->status());
   return Status::ok();

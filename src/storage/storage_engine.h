@@ -104,11 +104,12 @@ class StorageEngine {
   // snapshot taken when the scan starts. An empty prefix visits the whole column family.
   Status scan_prefix(ColumnFamily family, std::string_view prefix, const ScanVisitor& visit) const;
 
-  // Visits every key in [begin_inclusive, end_exclusive) in ascending order, from one
-  // consistent snapshot. An empty end_exclusive means "no upper bound" (see
-  // prefix_successor); begin_inclusive >= a non-empty end_exclusive visits nothing.
+  // Visits every key in [begin_inclusive, end_exclusive) in ascending order (descending
+  // when `reverse`), from one consistent snapshot. An empty end_exclusive means "no upper
+  // bound" (see prefix_successor); begin_inclusive >= a non-empty end_exclusive visits
+  // nothing.
   Status scan_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive,
-                    const ScanVisitor& visit) const;
+                    const ScanVisitor& visit, bool reverse = false) const;
 
   // The greatest key starting with `prefix` (std::nullopt when there is none): one
   // reverse seek, for "last id" look-ups at start-up.

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -76,11 +77,132 @@ int system_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite
   return SQLITE_OK;
 }
 
-int system_best_index(sqlite3_vtab*, sqlite3_index_info* info) {
-  // Full scans only: system tables are small and materialized per query.
+// system.audit_log grows with every audited statement, so reads of it are narrowed:
+// bounds on audit_id, ORDER BY audit_id and LIMIT/OFFSET are pushed down (idxNum bits;
+// argv in this order). The other system tables are small: full scans.
+constexpr int kAuditEq = 1, kAuditGt = 2, kAuditGe = 4, kAuditLt = 8, kAuditLe = 16, kAuditDesc = 32,
+              kAuditLimit = 64, kAuditOffset = 128;
+
+int audit_log_best_index(sqlite3_index_info* info) {
+  struct Bound {
+    int op;
+    int flag;
+  };
+  static constexpr Bound kBounds[] = {{SQLITE_INDEX_CONSTRAINT_EQ, kAuditEq},
+                                      {SQLITE_INDEX_CONSTRAINT_GT, kAuditGt},
+                                      {SQLITE_INDEX_CONSTRAINT_GE, kAuditGe},
+                                      {SQLITE_INDEX_CONSTRAINT_LT, kAuditLt},
+                                      {SQLITE_INDEX_CONSTRAINT_LE, kAuditLe}};
+  int plan = 0;
+  int chosen[5] = {-1, -1, -1, -1, -1};
+  int limit = -1;
+  int offset = -1;
+  bool all_handled = true;  // every WHERE term is applied here, exactly (omit)
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    const auto& constraint = info->aConstraint[idx];
+    if (constraint.op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+      if (constraint.usable) limit = idx;
+      continue;
+    }
+    if (constraint.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+      if (constraint.usable) offset = idx;
+      continue;
+    }
+    bool taken = false;
+    for (int kind = 0; kind < 5 && constraint.usable && constraint.iColumn == 0; ++kind) {
+      if (constraint.op == kBounds[kind].op && chosen[kind] < 0) {
+        chosen[kind] = idx;
+        plan |= kBounds[kind].flag;
+        taken = true;
+      }
+    }
+    all_handled = all_handled && taken;
+  }
+  int argv = 0;
+  for (int kind = 0; kind < 5; ++kind) {
+    if (chosen[kind] < 0) continue;
+    info->aConstraintUsage[chosen[kind]].argvIndex = ++argv;
+    info->aConstraintUsage[chosen[kind]].omit = 1;  // applied exactly in audit_log_filter
+  }
+  bool ordered = info->nOrderBy == 0;
+  if (info->nOrderBy == 1 && info->aOrderBy[0].iColumn == 0) {
+    info->orderByConsumed = 1;
+    ordered = true;
+    if (info->aOrderBy[0].desc) plan |= kAuditDesc;
+  }
+  if (all_handled && ordered && limit >= 0) {
+    info->aConstraintUsage[limit].argvIndex = ++argv;
+    info->aConstraintUsage[limit].omit = 1;
+    plan |= kAuditLimit;
+    if (offset >= 0) {
+      info->aConstraintUsage[offset].argvIndex = ++argv;
+      info->aConstraintUsage[offset].omit = 1;
+      plan |= kAuditOffset;
+    }
+  }
+  double rows = (plan & kAuditEq) != 0                                      ? 1.0
+                : (plan & (kAuditGt | kAuditGe | kAuditLt | kAuditLe)) != 0 ? 1e4
+                                                                            : 1e6;
+  info->estimatedRows = static_cast<sqlite3_int64>(rows);
+  info->estimatedCost = rows;
+  info->idxNum = plan;
+  return SQLITE_OK;
+}
+
+int system_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
+  if (reinterpret_cast<SystemVtab*>(base)->def->name == "audit_log") return audit_log_best_index(info);
+  // Full scans only: the other system tables are small and materialized per query.
   info->estimatedCost = 1000.0;
   info->estimatedRows = 100;
   return SQLITE_OK;
+}
+
+// Narrows `range` by `audit_id <op> value` exactly as SQLite would compare the BIGINT
+// column with the value; false when no row can match.
+bool narrow_audit_range(AuditLogRange& range, int flag, sqlite3_value* value) {
+  int type = sqlite3_value_numeric_type(value);  // SQLite's affinity conversion
+  if (type == SQLITE_NULL) return false;         // a comparison with NULL is never true
+  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) {
+    // Text and blobs sort after every integer: `audit_id < 'x'` holds for all rows.
+    return flag == kAuditLt || flag == kAuditLe;
+  }
+  auto clamp = [](double number) {
+    if (number >= 9.2e18) return INT64_MAX;
+    if (number <= -9.2e18) return INT64_MIN;
+    return static_cast<int64_t>(number);
+  };
+  int64_t low = INT64_MIN;
+  int64_t high = INT64_MAX;
+  if (type == SQLITE_INTEGER) {
+    int64_t number = sqlite3_value_int64(value);
+    if (flag == kAuditEq) low = high = number;
+    if (flag == kAuditGt) {
+      if (number == INT64_MAX) return false;
+      low = number + 1;
+    }
+    if (flag == kAuditGe) low = number;
+    if (flag == kAuditLt) {
+      if (number == INT64_MIN) return false;
+      high = number - 1;
+    }
+    if (flag == kAuditLe) high = number;
+  } else {
+    double number = sqlite3_value_double(value);
+    if (std::isnan(number)) return false;
+    if (flag == kAuditEq) {
+      if (number != std::floor(number)) return false;
+      low = high = clamp(number);
+    }
+    if (flag == kAuditGt)
+      low = clamp(std::floor(number)) == INT64_MAX ? INT64_MAX : clamp(std::floor(number)) + 1;
+    if (flag == kAuditGe) low = clamp(std::ceil(number));
+    if (flag == kAuditLt)
+      high = clamp(std::ceil(number)) == INT64_MIN ? INT64_MIN : clamp(std::ceil(number)) - 1;
+    if (flag == kAuditLe) high = clamp(std::floor(number));
+  }
+  range.first_id = std::max(range.first_id, low);
+  range.last_id = std::min(range.last_id, high);
+  return range.first_id <= range.last_id;
 }
 
 int system_disconnect(sqlite3_vtab* vtab) {
@@ -99,12 +221,40 @@ int system_close(sqlite3_vtab_cursor* cursor) {
   return SQLITE_OK;
 }
 
-int system_filter(sqlite3_vtab_cursor* base, int, const char*, int, sqlite3_value**) {
+int system_filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
   auto* cursor = reinterpret_cast<SystemCursor*>(base);
   auto* vtab = reinterpret_cast<SystemVtab*>(base->pVtab);
   cursor->rows.clear();
   cursor->position = 0;
   if (t_state.ctx == nullptr || t_state.services == nullptr) return SQLITE_MISUSE;
+  if (vtab->def->name == "audit_log") {
+    AuditLogRange range;
+    range.descending = (idx_num & kAuditDesc) != 0;
+    int arg = 0;
+    bool possible = true;
+    for (int flag : {kAuditEq, kAuditGt, kAuditGe, kAuditLt, kAuditLe}) {
+      if ((idx_num & flag) == 0 || arg >= argc) continue;
+      possible = narrow_audit_range(range, flag, argv[arg++]) && possible;
+    }
+    for (int flag : {kAuditLimit, kAuditOffset}) {
+      if ((idx_num & flag) == 0 || arg >= argc) continue;
+      int64_t number = sqlite3_value_int64(argv[arg++]);  // SQLite passes integers
+      if (flag == kAuditLimit) range.limit = number < 0 ? -1 : number;
+      if (flag == kAuditOffset) range.offset = std::max<int64_t>(number, 0);
+    }
+    if (!possible) {
+      // No row can match, but the role is still checked.
+      range.first_id = 1;
+      range.last_id = 0;
+    }
+    auto rows = read_audit_log(*t_state.ctx, *t_state.services, range);
+    if (!rows.is_ok()) {
+      t_state.failure = rows.status();
+      return SQLITE_ERROR;
+    }
+    cursor->rows = std::move(rows).value();
+    return SQLITE_OK;
+  }
   // The role is checked here, where every read passes, not only in the authorizer
   // (which does not see a table when a query reads none of its columns).
   auto rows = read_system_table(vtab->def->name, *t_state.ctx, *t_state.services);
@@ -138,7 +288,18 @@ int system_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int colum
 }
 
 int system_rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(reinterpret_cast<SystemCursor*>(base)->position);
+  auto* cursor = reinterpret_cast<SystemCursor*>(base);
+  // Stable across scans (SQLite de-duplicates OR branches by rowid): the audit id for
+  // the audit log, whose scans are narrowed differently; the position for the others,
+  // which are always read whole and in the same order.
+  const ResultRow& row = cursor->rows[cursor->position];
+  if (reinterpret_cast<SystemVtab*>(base->pVtab)->def->name == "audit_log" && !row.empty()) {
+    if (const auto* id = std::get_if<int64_t>(&row[0])) {
+      *rowid = *id;
+      return SQLITE_OK;
+    }
+  }
+  *rowid = static_cast<sqlite3_int64>(cursor->position);
   return SQLITE_OK;
 }
 

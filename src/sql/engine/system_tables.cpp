@@ -15,6 +15,27 @@ namespace {
 Value optional_text(const std::string& text) { return text.empty() ? Value() : Value(text); }
 Value optional_time(int64_t micros) { return micros == 0 ? Value() : Value(micros); }
 
+Result<std::vector<ResultRow>> audit_log_rows(ExecutorServices& services, const AuditLogRange& range) {
+  std::vector<ResultRow> rows;
+  int64_t skipped = 0;
+  int64_t first = std::max<int64_t>(range.first_id, 0);  // audit ids are positive snowflakes
+  KALAM_RETURN_IF_ERROR(scan_audit_log_range(
+      *services.storage, first, range.last_id, range.descending, [&](const AuditEntry& entry) {
+        if (range.limit >= 0 && static_cast<int64_t>(rows.size()) >= range.limit) return false;
+        if (skipped < range.offset) {
+          ++skipped;
+          return true;
+        }
+        rows.push_back({Value(entry.audit_id), Value(entry.timestamp_us), optional_text(entry.actor_user_id),
+                        optional_text(entry.subject_user_id), Value(entry.action),
+                        optional_text(entry.target), Value(entry.details_json),
+                        optional_text(entry.ip_address), optional_text(entry.request_id),
+                        Value(entry.success)});
+        return true;
+      }));
+  return rows;
+}
+
 std::vector<SystemTableDef> build_defs() {
   std::vector<SystemTableDef> defs;
   defs.push_back(SystemTableDef{
@@ -100,16 +121,7 @@ std::vector<SystemTableDef> build_defs() {
        {"success", DataType::kBoolean, {"nn"}}},
       Role::kDba,
       [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
-        std::vector<ResultRow> rows;
-        KALAM_RETURN_IF_ERROR(scan_audit_log(*services.storage, [&](const AuditEntry& entry) {
-          rows.push_back({Value(entry.audit_id), Value(entry.timestamp_us),
-                          optional_text(entry.actor_user_id), optional_text(entry.subject_user_id),
-                          Value(entry.action), optional_text(entry.target), Value(entry.details_json),
-                          optional_text(entry.ip_address), optional_text(entry.request_id),
-                          Value(entry.success)});
-          return true;
-        }));
-        return rows;
+        return audit_log_rows(services, AuditLogRange{});
       }});
   defs.push_back(SystemTableDef{
       "tables",
@@ -199,6 +211,15 @@ std::vector<SystemTableDef> build_defs() {
 }
 
 }  // namespace
+
+Result<std::vector<ResultRow>> read_audit_log(const ExecutionContext& ctx, ExecutorServices& services,
+                                              const AuditLogRange& range) {
+  const SystemTableDef* def = find_system_table("audit_log");
+  if (!role_at_least(ctx.role, def->min_role)) {
+    return insufficient_role(ctx, def->min_role, "SELECT FROM system." + def->name);
+  }
+  return audit_log_rows(services, range);
+}
 
 const std::vector<SystemTableDef>& system_table_defs() {
   static const std::vector<SystemTableDef> defs = build_defs();

@@ -2,6 +2,7 @@
 // producers that apply each table's per-role filter.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -32,5 +33,19 @@ const SystemTableDef* find_system_table(std::string_view name);
 Result<RowsResult> read_system_table(std::string_view name, const ExecutionContext& ctx,
                                      ExecutorServices& services,
                                      const std::vector<std::string_view>& columns = {});
+
+// A read of system.audit_log narrowed by the engine (audit_id bounds, order, LIMIT and
+// OFFSET pushed down by SQLite): rows with first_id <= audit_id <= last_id in audit_id
+// order (descending when `descending`), skipping `offset` rows, at most `limit` rows
+// (-1 = all). The role is checked as for read_system_table.
+struct AuditLogRange {
+  int64_t first_id = 0;
+  int64_t last_id = INT64_MAX;
+  bool descending = false;
+  int64_t offset = 0;
+  int64_t limit = -1;
+};
+Result<std::vector<ResultRow>> read_audit_log(const ExecutionContext& ctx, ExecutorServices& services,
+                                              const AuditLogRange& range);
 
 }  // namespace kalam
