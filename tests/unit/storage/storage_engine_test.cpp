@@ -65,13 +65,15 @@ class StorageEngineTest : public ::testing::Test {
   }
 
   static KeyValues scan_range(const StorageEngine& engine, ColumnFamily family, std::string_view begin,
-                              std::string_view end) {
+                              std::string_view end, bool reverse = false) {
     KeyValues out;
-    Status status =
-        engine.scan_range(family, begin, end, [&out](std::string_view key, std::string_view value) {
+    Status status = engine.scan_range(
+        family, begin, end,
+        [&out](std::string_view key, std::string_view value) {
           out.emplace_back(key, value);
           return true;
-        });
+        },
+        reverse);
     EXPECT_TRUE(status.is_ok()) << status.to_string();
     return out;
   }
@@ -298,6 +300,12 @@ TEST_F(StorageEngineTest, RangeScanBoundsAndDeleteRange) {
   EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "", "")), "abcdef");
   EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "d", "d")), "");
   EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "e", "b")), "");
+  // descending: the same ranges, from the last key below the end
+  EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "b", "e", true)), "dcb");
+  EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "bb", "dd", true)), "dc");
+  EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "c", "", true)), "fedc");
+  EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "", "", true)), "fedcba");
+  EXPECT_EQ(keys(scan_range(*engine, ColumnFamily::kIndex, "d", "d", true)), "");
 
   WriteBatch batch;
   batch.del_range(ColumnFamily::kIndex, "b", "e");
