@@ -223,32 +223,36 @@ class TablesApiTest(unittest.TestCase):
         none = self.server.sql("DELETE FROM app.notes WHERE id = 9100 RETURNING body", self.bob).json()
         self.assertEqual((none["results"][0]["rows"], none["results"][0]["rows_affected"]), ([], 0))
 
-    def test_concurrent_upserts_of_a_new_key_insert_once_and_update_once(self):
-        keys = range(7000, 7200)
+    def race_over_keys(self, sql, keys, threads=3):
+        """Each of `threads` threads runs `sql` with params [key] for every key in order, on
+        its own keep-alive connection, so that the threads reach each key together.
+        Returns (key, HTTP status, body) for every request."""
         outcomes = []
         lock = threading.Lock()
-        start = threading.Barrier(3)
+        start = threading.Barrier(threads)
 
-        def upsert_all():
-            # one keep-alive connection per thread, so that both threads reach each key together
+        def run_all():
             conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30)
             start.wait()
             for key in keys:
-                body = json.dumps({"sql": "INSERT INTO app.counter (id, n) VALUES ($1, 1) "
-                                          "ON CONFLICT (id) DO UPDATE SET n = counter.n + 1", "params": [key]})
-                conn.request("POST", "/v1/api/sql", body, {"Content-Type": "application/json",
-                                                           "Authorization": self.root})
+                conn.request("POST", "/v1/api/sql", json.dumps({"sql": sql, "params": [key]}),
+                             {"Content-Type": "application/json", "Authorization": self.root})
                 resp = conn.getresponse()
                 text = resp.read()
                 with lock:
                     outcomes.append((key, resp.status, text))
             conn.close()
 
-        threads = [threading.Thread(target=upsert_all) for _ in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        workers = [threading.Thread(target=run_all) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        return outcomes
+
+    def test_concurrent_upserts_of_a_new_key_insert_once_and_update_once(self):
+        outcomes = self.race_over_keys("INSERT INTO app.counter (id, n) VALUES ($1, 1) "
+                                       "ON CONFLICT (id) DO UPDATE SET n = counter.n + 1", range(7000, 7200))
         # the loser of the insert race is run again and updates; two updates of the same
         # row at once are a TRANSACTION_CONFLICT, as for plain UPDATEs
         failed = [o for o in outcomes if o[1] != 200]
@@ -259,6 +263,24 @@ class TablesApiTest(unittest.TestCase):
         rows = self.server.sql("SELECT id, n FROM app.counter WHERE id >= 7000 AND id < 7200", self.root).json()
         stored = {int(key): int(n) for key, n in rows["results"][0]["rows"]}
         self.assertEqual(stored, succeeded, "each acknowledged upsert inserted 1 or added 1")
+
+    def test_concurrent_conflict_resolving_inserts_never_report_a_duplicate(self):
+        self.server.sql("CREATE SHARED TABLE app.emails (id BIGINT PRIMARY KEY, email TEXT UNIQUE, n INT)", self.root)
+        statements = [
+            ("INSERT INTO app.counter (id, n) VALUES ($1, 1) ON CONFLICT DO NOTHING", range(9000, 9150)),
+            ("INSERT OR IGNORE INTO app.counter (id, n) VALUES ($1, 1)", range(9200, 9350)),
+            ("INSERT OR REPLACE INTO app.counter (id, n) VALUES ($1, 1)", range(9400, 9550)),
+            # a UNIQUE target: every thread proposes a new id with the same e-mail
+            ("INSERT INTO app.emails (id, email, n) VALUES (snowflake_id(), 'e' || $1, 1) "
+             "ON CONFLICT (email) DO UPDATE SET n = emails.n + 1", range(0, 150)),
+        ]
+        for sql, keys in statements:
+            outcomes = self.race_over_keys(sql, keys)
+            duplicates = [o for o in outcomes if b"PRIMARY_KEY_VIOLATION" in o[2]]
+            self.assertEqual(duplicates, [], sql)
+            self.assertTrue(all(o[1] == 200 or b"TRANSACTION_CONFLICT" in o[2] for o in outcomes), sql)
+        count = self.server.sql("SELECT COUNT(*) FROM app.emails", self.root).json()["results"][0]["rows"][0][0]
+        self.assertEqual(int(count), 150, "one row per e-mail")
 
     def test_concurrent_upserts_lose_no_update(self):
         self.increment_concurrently("INSERT INTO app.counter (id, n) VALUES (6000, 1) "

@@ -46,6 +46,9 @@ class ClauseParser {
     size_t pos = head + 1;
     if (verb.is_keyword("insert") || verb.is_keyword("replace")) {
       out.action = "INSERT";
+      out.resolves_conflicts = verb.is_keyword("replace") ||
+                               (tok(pos).is_keyword("or") &&
+                                (tok(pos + 1).is_keyword("ignore") || tok(pos + 1).is_keyword("replace")));
       if (tok(pos).is_keyword("or")) pos += 2;
       if (!tok(pos).is_keyword("into")) return out;
       ++pos;
@@ -109,6 +112,7 @@ class ClauseParser {
       return out;
     }
     // ON CONFLICT [(cols)] DO NOTHING | DO UPDATE SET … [WHERE …]
+    out.resolves_conflicts = true;
     size_t conflict = *conflict_at;
     pos = conflict + 2;
     std::vector<std::string> target_columns;

@@ -43,6 +43,8 @@ struct DmlClauses {
   std::string alias;                     // the name RETURNING and DO UPDATE use for the table
   std::optional<std::string> returning;  // the RETURNING list
   std::optional<UpsertClause> upsert;    // ON CONFLICT … DO UPDATE
+  // The INSERT resolves key conflicts itself: ON CONFLICT, OR IGNORE, OR REPLACE, REPLACE.
+  bool resolves_conflicts = false;
   ParamPlacements params;
 };
 

@@ -142,6 +142,8 @@ struct EngineSession {
   std::string statement_action;      // "INSERT", "UPDATE" or "DELETE" (the audit row's action)
   ParamPlacements param_placements;  // which $n the statement stores directly in which column
   UpsertProbe upsert;
+  // While an upsert's UPDATE runs: the one row key it may change (whatever its text says).
+  std::optional<std::string> upsert_update_key;
   // RETURNING: the rows the statement wrote (new values; the old ones for DELETE),
   // collected while `collect_returned`; served as the only rows of table
   // `returning_table_id` while `serve_returned`.
@@ -195,6 +197,7 @@ struct EngineSession {
     statement_action.clear();
     param_placements = ParamPlacements{};
     upsert = UpsertProbe{};
+    upsert_update_key.reset();
     collect_returned = false;
     serve_returned = false;
     returning_table_id = 0;

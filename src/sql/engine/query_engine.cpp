@@ -554,6 +554,9 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
     std::string name = message.substr(kNoSuchTable.size());
     return Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name);
   }
+  if (at_prepare && rc == SQLITE_MISUSE) {
+    return Status(ErrorCode::kInvalidSqlSyntax, "the statement continues after its end (a hidden ';')");
+  }
   if (at_prepare) {
     int offset = sqlite3_error_offset(db);
     Status status(ErrorCode::kInvalidSqlSyntax, message);
@@ -600,6 +603,14 @@ class CachedStatement {
     if (rc != SQLITE_OK || raw == nullptr) {
       sqlite3_finalize(raw);
       return rc;
+    }
+    // One statement exactly: text after it (SQLite saw a ';' the splitter did not)
+    // would otherwise be dropped silently.
+    for (; tail != nullptr && tail < sql.data() + sql.size(); ++tail) {
+      if (*tail != ' ' && *tail != '\t' && *tail != '\n' && *tail != '\r' && *tail != '\f' && *tail != ';') {
+        sqlite3_finalize(raw);
+        return SQLITE_MISUSE;
+      }
     }
     if (session.statement_cache.size() >= kStatementCacheSize) clear_statement_cache(session);
     session.statement_cache.emplace(key, raw);
@@ -777,14 +788,17 @@ constexpr std::string_view kConcurrentInsertKey = "(concurrent insert)";
 
 Status concurrent_insert_error() {
   return Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement inserted the same primary key")
-      .with_detail("key", std::string(kConcurrentInsertKey));
+      .with_detail("key", std::string(kConcurrentInsertKey))
+      .with_detail("concurrent", true);
 }
 
+// A key or UNIQUE value that was free when the statement looked and was taken by a
+// commit since (details.concurrent).
 bool is_concurrent_insert(const Status& status) {
   if (status.code() != ErrorCode::kPrimaryKeyViolation) return false;
-  const DetailValue* key = status.detail("key");
-  const auto* text = key == nullptr ? nullptr : std::get_if<std::string>(key);
-  return text != nullptr && *text == kConcurrentInsertKey;
+  const DetailValue* concurrent = status.detail("concurrent");
+  const auto* flag = concurrent == nullptr ? nullptr : std::get_if<bool>(concurrent);
+  return flag != nullptr && *flag;
 }
 
 // REQUIRES: commit_mutex() held. Write-write conflict check: every key still has the
@@ -1101,9 +1115,11 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
       binds.emplace_back(kInternalParamBase + 1 + static_cast<int64_t>(idx),
                          row_column_value(*schema, session.upsert.excluded, columns[idx]));
     }
+    session.upsert_update_key = *session.upsert.conflict_key;
     session.upsert = UpsertProbe{};  // the UPDATE's own conflicts are errors
-    if (auto run = run_sql(session, services, ctx, update_sql, binds, false); !run.is_ok())
-      return run.status();
+    auto run = run_sql(session, services, ctx, update_sql, binds, false);
+    session.upsert_update_key.reset();
+    if (!run.is_ok()) return run.status();
   }
   session.upsert = UpsertProbe{};
   return Status::ok();
@@ -1116,11 +1132,12 @@ Result<RowsResult> run_returning(EngineSession& session, ExecutorServices& servi
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
   session.serve_returned = true;
   session.returning_table_id = schema->table_id;
-  // GROUP BY the (per returned row) rowid: one result row per written row, even when
-  // the list holds an aggregate (computed per row, as SQLite would refuse it).
-  std::string sql =
-      "SELECT " + *clauses.returning + "\nFROM " + clauses.target + " AS " + quote_name(clauses.alias);
-  if (const char* rowid = rowid_alias(*schema)) sql += " GROUP BY " + std::string(rowid);
+  // GROUP BY the written row's _seq (fresh for every write, so unique per returned
+  // row, and in write order): one result row per written row, even when the list holds
+  // an aggregate (computed per row; SQLite would refuse it). Qualified, so that no
+  // alias of the list can take its place.
+  std::string sql = "SELECT " + *clauses.returning + "\nFROM " + clauses.target + " AS " +
+                    quote_name(clauses.alias) + " GROUP BY " + quote_name(clauses.alias) + "._seq";
   auto rows = run_sql(session, services, ctx, sql, {}, true);
   session.serve_returned = false;
   return rows;
@@ -1139,9 +1156,11 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   }
   for (int attempt = 1;; ++attempt) {
     Result<EngineOutcome> outcome = execute_once(ctx, clauses, allow_writes);
-    // Two upserts of the same new key at once: both probed "absent", one commit won.
-    // Run the loser again, so that it finds the row and updates it (autocommit only).
-    if (!outcome.is_ok() && clauses.upsert && ctx.transaction == nullptr && attempt < 4 &&
+    // Two statements that resolve conflicts (upserts, OR IGNORE, OR REPLACE) inserting
+    // the same new key or UNIQUE value at once: both found it free, one commit won. Run
+    // the loser again, so that it finds the row and resolves the conflict as written
+    // (autocommit only).
+    if (!outcome.is_ok() && clauses.resolves_conflicts && ctx.transaction == nullptr && attempt < 4 &&
         is_concurrent_insert(outcome.status())) {
       continue;
     }

@@ -371,6 +371,17 @@ std::optional<std::string> stored_key(const Value& value) {
   return "t" + std::get<std::string>(value);
 }
 
+// Whether SQLite compares text with this column's values byte by byte: TEXT columns
+// (TEXT affinity) and UUIDs (canonical, never number-like). DECIMAL, JSON and BYTES are
+// declared with NUMERIC affinity, so SQLite turns a stored value that looks like a
+// number ("1.50", "5") into a number before comparing: only SQLite can tell.
+bool text_compares_as_stored(DataType type) { return type == DataType::kText || type == DataType::kUuid; }
+
+// True when SQLite could read `text` as a number (then NUMERIC affinity converts it).
+bool may_look_numeric(std::string_view text) {
+  return text.find_first_not_of("0123456789+-.eE \t\n\r\f\v") == std::string_view::npos;
+}
+
 // Key of a constraint value compared with a column of `type`, when the comparison
 // is exact without SQLite's affinity rules; "" = cannot tell (do not filter),
 // nullopt = NULL (matches nothing).
@@ -387,7 +398,10 @@ std::optional<std::string> probe_key(sqlite3_value* value, DataType type) {
     case SQLITE_TEXT: {
       std::string text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
                        static_cast<size_t>(sqlite3_value_bytes(value)));
-      if (numeric_type(type)) return std::string();  // numeric affinity may convert it: let SQLite decide
+      // Numeric affinity may convert the value or the stored text: let SQLite decide.
+      if (!text_compares_as_stored(type) || (type == DataType::kUuid && may_look_numeric(text))) {
+        return std::string();
+      }
       return "t" + text;
     }
     default:
@@ -403,11 +417,6 @@ struct KeyProbe {
   bool never = false;
   std::optional<Value> value;
 };
-
-// True when SQLite could read `text` as a number (then NUMERIC affinity converts it).
-bool may_look_numeric(std::string_view text) {
-  return text.find_first_not_of("0123456789+-.eE \t\n\r\f\v") == std::string_view::npos;
-}
 
 KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
   KeyProbe probe;
@@ -438,12 +447,12 @@ KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
       return probe;
     }
     case SQLITE_TEXT: {
-      if (numeric_type(column.type) || column.type == DataType::kAny) return probe;
+      if (!text_compares_as_stored(column.type)) return probe;
       std::string text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
                        static_cast<size_t>(sqlite3_value_bytes(value)));
-      // TEXT columns compare text as it is (BINARY). The other text-stored types are
-      // declared with NUMERIC affinity, which turns number-like text into a number.
-      if (column.type != DataType::kText && may_look_numeric(text)) return probe;
+      // UUIDs are declared with NUMERIC affinity, which turns number-like text into a
+      // number (a stored UUID never looks like one).
+      if (column.type == DataType::kUuid && may_look_numeric(text)) return probe;
       probe.value = Value(std::move(text));
       return probe;
     }
@@ -1099,7 +1108,8 @@ Status verify_unique_claims(ExecutorServices& services, const std::vector<Unique
                         .with_detail("table", claim.schema->qualified_name())
                         .with_detail("key", claim.value_text)
                         .with_detail("column_name", column->name)
-                        .with_detail("constraint", std::string("unique"));
+                        .with_detail("constraint", std::string("unique"))
+                        .with_detail("concurrent", true);
             return false;
           }
           return true;
@@ -1150,6 +1160,9 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   if (argc == 1) {  // DELETE
     const std::string* key = old_key_of(argv[0]);
     if (key == nullptr) return fail(base, Status(ErrorCode::kInternalError, "unknown row in DELETE"));
+    if (session.upsert_update_key) {
+      return fail(base, Status(ErrorCode::kInvalidSqlSyntax, "ON CONFLICT … DO UPDATE cannot delete rows"));
+    }
     auto deleted = tombstone(*key);
     if (!deleted.is_ok()) return fail(base, deleted.status());
     if (*deleted) session.counts.deleted++;
@@ -1237,6 +1250,12 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   const std::string* old_key_ptr = old_key_of(argv[0]);
   if (old_key_ptr == nullptr) return fail(base, Status(ErrorCode::kInternalError, "unknown row in UPDATE"));
   std::string old_key = *old_key_ptr;
+  if (session.upsert_update_key && *session.upsert_update_key != old_key) {
+    // Defence in depth: the UPDATE of an upsert is spliced from client text; it may
+    // touch only the row that conflicted.
+    return fail(base, Status(ErrorCode::kInvalidSqlSyntax,
+                             "ON CONFLICT … DO UPDATE may change only the row that conflicted"));
+  }
   auto old_value = load_row(old_key);
   if (!old_value.is_ok()) return fail(base, old_value.status());
   if (!*old_value) return SQLITE_OK;

@@ -34,6 +34,16 @@ class Tokenizer {
 
   Result<std::vector<Token>> run() {
     std::vector<Token> tokens;
+    // SQLite stops reading at a NUL byte; text after one would be read differently.
+    if (size_t nul = text_.find('\0'); nul != std::string_view::npos) {
+      while (pos_ < nul) advance();
+      Token at;
+      at.line = line_;
+      at.column = column_;
+      at.offset = pos_;
+      at.text = "\\0";
+      return syntax_error(at, "text without NUL bytes");
+    }
     while (true) {
       skip_space_and_comments();
       if (!error_.is_ok()) return error_;
@@ -79,6 +89,18 @@ class Tokenizer {
         while (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(text_[pos_]))) advance();
         token.kind = TokenKind::kParameter;
         token.text = std::string(text_.substr(begin, pos_ - begin));
+        // SQLite would read `$1x`, `$1(…)` and `$1::x` as one (other) variable.
+        if (pos_ < text_.size() && (is_ident_char(text_[pos_]) || text_[pos_] == '(' || text_[pos_] == ':')) {
+          Token bad = token;
+          bad.text = "$" + token.text + text_[pos_];
+          return syntax_error(bad, "a parameter $1 … $N followed by a space or an operator");
+        }
+      } else if (ch == '$' || ch == '?' || ch == ':' || ch == '@' || ch == '#') {
+        // SQLite's other parameter forms (?, ?NNN, :name, @name, $name, #name): KalamDB
+        // binds $1 … $N only.
+        Token bad = token;
+        bad.text = std::string(1, ch);
+        return syntax_error(bad, "a parameter written $1 … $N");
       } else {
         read_symbol(token);
         if (token.text.empty()) {
@@ -104,10 +126,13 @@ class Tokenizer {
     return std::isalpha(static_cast<unsigned char>(ch)) || ch == '_' ||
            static_cast<unsigned char>(ch) >= 0x80;
   }
+  // As SQLite's IdChar: `$` may continue a name (`a$1` is one identifier).
   static bool is_ident_char(char ch) {
-    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '$' ||
            static_cast<unsigned char>(ch) >= 0x80;
   }
+  // As SQLite's sqlite3Isspace: no vertical tab.
+  static bool is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\f' || ch == '\r'; }
 
   void advance() {
     if (text_[pos_] == '\n') {
@@ -122,7 +147,7 @@ class Tokenizer {
   void skip_space_and_comments() {
     while (pos_ < text_.size()) {
       char ch = text_[pos_];
-      if (std::isspace(static_cast<unsigned char>(ch))) {
+      if (is_space(ch)) {
         advance();
       } else if (ch == '-' && pos_ + 1 < text_.size() && text_[pos_ + 1] == '-') {
         while (pos_ < text_.size() && text_[pos_] != '\n') advance();
@@ -218,7 +243,7 @@ class Tokenizer {
         }
       }
     }
-    static constexpr std::string_view kOneCharSymbols = "(),.;=<>*+-/%&|~!?:[]{}@#^";
+    static constexpr std::string_view kOneCharSymbols = "(),.;=<>*+-/%&|~!]{}^";
     char ch = text_[pos_];
     if (kOneCharSymbols.find(ch) != std::string_view::npos) {
       token.text = std::string(1, ch);

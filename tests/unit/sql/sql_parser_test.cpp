@@ -261,5 +261,29 @@ TEST(ParameterScanTest, CountsHighestAndDistinctParameters) {
   EXPECT_EQ(parse_statement("SELECT $0").status().code(), ErrorCode::kInvalidSqlSyntax);
 }
 
+TEST(TokenizerTest, ReadsStringsNamesAndCommentsWhereSQLiteDoes) {
+  // [bracketed] names are identifiers, as in SQLite: the quote inside is not a string
+  auto brackets = tokenize_sql("SELECT [x'] FROM t /*'*/");
+  ASSERT_TRUE(brackets.is_ok());
+  EXPECT_EQ((*brackets)[1].kind, TokenKind::kQuotedIdentifier);
+  EXPECT_EQ((*brackets)[1].text, "x'");
+  EXPECT_FALSE(tokenize_sql("SELECT [x FROM t").is_ok());
+  // `$` continues a name (a$1 is one identifier)
+  auto dollar = tokenize_sql("SELECT a$1 FROM t");
+  ASSERT_TRUE(dollar.is_ok());
+  EXPECT_EQ((*dollar)[1].text, "a$1");
+  // SQLite's other parameter forms, and $n glued to more, would be read differently
+  for (const char* bad : {"SELECT @a(')/*')", "SELECT :a", "SELECT #a", "SELECT ?", "SELECT ?1", "SELECT $a",
+                          "SELECT $1(')", "SELECT $1x", "SELECT $1::x"}) {
+    auto result = tokenize_sql(bad);
+    ASSERT_FALSE(result.is_ok()) << bad;
+    EXPECT_EQ(result.status().code(), ErrorCode::kInvalidSqlSyntax) << bad;
+  }
+  // SQLite stops at a NUL byte and does not take a vertical tab for a space
+  EXPECT_FALSE(tokenize_sql(std::string("SELECT 1 --\0\n, 2", 17)).is_ok());
+  EXPECT_FALSE(tokenize_sql("SELECT\v1").is_ok());
+  EXPECT_TRUE(tokenize_sql("SELECT $1 + $2, ($3)").is_ok());
+}
+
 }  // namespace
 }  // namespace kalam
