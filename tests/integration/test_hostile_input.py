@@ -84,6 +84,19 @@ class HostileInputTest(unittest.TestCase):
         users = [r[0] for r in self.server.sql("SHOW USERS", self.root).json()["results"][0]["rows"]]
         self.assertIn("root", users)
 
+    def test_text_sqlite_would_read_differently_is_refused(self):
+        self.server.sql("CREATE NAMESPACE hostile; CREATE SHARED TABLE hostile.t (id INT PRIMARY KEY, v TEXT); "
+                        "INSERT INTO hostile.t VALUES (1, 'a'), (2, 'b'), (3, 'c')", self.root)
+        upsert = "INSERT INTO hostile.t VALUES (1, 'z') ON CONFLICT (id) DO UPDATE SET v = "
+        for sql in [upsert + "@a(')/*')", upsert + "'x' --\u0000\n, v = 'y'", upsert + "'x' WHERE 1 = 0) OR (1 = 1",
+                    upsert + "(SELECT 'p' AS [x']) /*'", "SELECT :a", "SELECT ?", "SELECT\v1", "SELECT $1(x)"]:
+            resp = self.server.sql(sql, self.root, params=[1] if "$1" in sql else None)
+            self.assertEqual((resp.status, resp.code), (400, "INVALID_SQL_SYNTAX"), (sql, resp.body))
+        rows = self.server.sql("SELECT v FROM hostile.t ORDER BY id", self.root).json()["results"][0]["rows"]
+        self.assertEqual(rows, [["a"], ["b"], ["c"]], "no row was changed")
+        nul = self.post_raw(json.dumps({"sql": "SELECT 1 /* \u0000 */"}))
+        self.assertEqual((nul.status, nul.code), (400, "INVALID_SQL_SYNTAX"), nul.body)
+
     def test_garbage_and_dropped_connections(self):
         for payload in [b"GARBAGE\r\n\r\n", b"POST /v1/api/sql HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"sql\"",
                         b"\x00\x01\x02\x03" * 100]:
