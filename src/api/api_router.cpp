@@ -296,7 +296,7 @@ class ApiRouter::Impl {
       }
       Status valid = validate_identifier(ns->get_string(), "namespace");
       if (!valid.is_ok()) return finish(error_response(valid, request_id, started));
-      ctx.default_namespace = to_lower(std::string(ns->get_string()));
+      ctx.default_namespace = std::string(ns->get_string());  // case: see SqlExecutor::execute_batch
     }
 
     BatchOutcome outcome =

@@ -169,6 +169,18 @@ class TablesApiTest(unittest.TestCase):
         self.server.sql("INSERT INTO app.counter (id, n) VALUES (1000, 0)", self.root)
         self.increment_concurrently("UPDATE app.counter SET n = n + 1 WHERE id = 1000", 1000, ("TRANSACTION_CONFLICT",))
 
+    def test_namespace_id_names_a_quoted_namespace_as_written(self):
+        resp = self.server.sql('CREATE NAMESPACE "Mixed"; CREATE TABLE "Mixed".notes (id INT PRIMARY KEY); '
+                               'CREATE NAMESPACE lowered; CREATE TABLE lowered.notes (id INT PRIMARY KEY); '
+                               'INSERT INTO lowered.notes VALUES (7)', self.root)
+        self.assertEqual(resp.status, 200, resp.body)
+        exact = self.server.sql("SELECT COUNT(*) FROM notes", self.root, namespace="Mixed").json()
+        self.assertEqual(exact["results"][0]["rows"], [[0]], exact)
+        folded = self.server.sql("SELECT id FROM notes", self.root, namespace="LOWERED").json()
+        self.assertEqual(folded["results"][0]["rows"], [[7]], "no namespace is named LOWERED: read as lowered")
+        missing = self.server.sql("SELECT id FROM notes", self.root, namespace="mixed")
+        self.assertEqual(missing.code, "NOT_FOUND_TABLE", missing.body)
+
     def test_unqualified_names_of_another_namespace_do_not_stick(self):
         self.server.sql("CREATE NAMESPACE other; CREATE TABLE other.users (id INT PRIMARY KEY)", self.root)
         for _ in range(4):

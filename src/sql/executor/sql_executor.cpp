@@ -5,8 +5,10 @@
 
 #include <chrono>
 
-#include "sql/executor/helpers/audit.h"
+#include "catalog/schema_registry.h"
 #include "common/json_builder.h"
+#include "common/string_util.h"
+#include "sql/executor/helpers/audit.h"
 #include "sql/parser/sql_parser.h"
 #include "sql/parser/statement_splitter.h"
 
@@ -75,6 +77,12 @@ Result<ExecutionResult> SqlExecutor::execute_statement(ExecutionContext& ctx,
 }
 
 BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view sql) {
+  // The request's namespace_id names a namespace as written when one has exactly that
+  // name (created quoted, e.g. "Chat"); otherwise it is read like a bare name: lower-case.
+  if (!ctx.default_namespace.empty() &&
+      services_.schema_registry->snapshot()->find_namespace(ctx.default_namespace) == nullptr) {
+    ctx.default_namespace = to_lower(ctx.default_namespace);
+  }
   BatchOutcome outcome;
   size_t failed_index = kNoStatementIndex;
   auto prepared = prepare(sql, ctx.params, &failed_index);
