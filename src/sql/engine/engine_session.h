@@ -78,6 +78,7 @@ struct ScanSnapshot {
   size_t live_rows = 0;
   bool all_decoded = true;
   std::vector<uint32_t> decoded;  // sorted column ids decoded when !all_decoded
+  bool descending = false;        // rows are in descending key order (a reverse range read)
   bool has(uint32_t column_id) const {
     return all_decoded || std::binary_search(decoded.begin(), decoded.end(), column_id);
   }

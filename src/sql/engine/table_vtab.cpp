@@ -252,9 +252,15 @@ Status decode_scan_row(std::string_view raw, WantedColumns wanted, StoredRow& ou
 
 // Rows of one scope with keys in [begin, end) (end empty = to the end of the scope),
 // read from RocksDB and overlaid with the transaction's and the statement's writes.
+// `reverse` reads in descending key order and `max_rows` stops after that many rows a
+// scan returns (tombstones count only with `include_deleted`), when no pending write of
+// the statement or transaction falls in the range; otherwise every row is read, in
+// ascending order (ScanSnapshot::descending tells which).
 Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema, const std::string& prefix,
                                                       const std::string& begin, const std::string& end,
-                                                      WantedColumns wanted) {
+                                                      WantedColumns wanted, bool reverse = false,
+                                                      size_t max_rows = SIZE_MAX,
+                                                      bool include_deleted = false) {
   EngineSession& session = engine_session();
   std::string stop = end.empty() ? prefix_successor(prefix) : end;
   auto snapshot = std::make_shared<ScanSnapshot>();
@@ -278,11 +284,19 @@ Result<std::shared_ptr<ScanSnapshot>> read_scope_rows(const TableSchema& schema,
       (session.tx != nullptr && writes_in_range(session.tx->writes)) || writes_in_range(session.pending);
   if (!overlaid) {  // the common case: decode straight from the iterator
     Status status;
+    size_t returned = 0;
+    snapshot->descending = reverse;
     KALAM_RETURN_IF_ERROR(session.services->storage->scan_range(
-        ColumnFamily::kRows, begin, stop, [&](std::string_view key, std::string_view value) {
+        ColumnFamily::kRows, begin, stop,
+        [&](std::string_view key, std::string_view value) {
+          size_t before = snapshot->rows.size();
           status = add(std::string(key), value);
-          return status.is_ok();
-        }));
+          if (!status.is_ok()) return false;
+          if (snapshot->rows.size() > before && (include_deleted || !snapshot->rows.back().row.deleted))
+            ++returned;
+          return returned < max_rows;
+        },
+        reverse));
     KALAM_RETURN_IF_ERROR(status);
     return snapshot;
   }
@@ -429,7 +443,8 @@ KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
       if (column.type == DataType::kBoolean) {
         if (number == 0 || number == 1) probe.value = Value(number == 1);
       } else if (column.type == DataType::kFloat || column.type == DataType::kDouble) {
-        if (number > -(int64_t{1} << 53) && number < (int64_t{1} << 53))
+        // (zero: -0.0 and 0.0 are equal in SQLite but distinct keys)
+        if (number != 0 && number > -(int64_t{1} << 53) && number < (int64_t{1} << 53))
           probe.value = Value(static_cast<double>(number));
       } else if (numeric_type(column.type)) {  // stored as int64: compared as integers
         probe.value = Value(number);
@@ -439,7 +454,7 @@ KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
     case SQLITE_FLOAT: {
       double number = sqlite3_value_double(value);
       if (column.type == DataType::kFloat || column.type == DataType::kDouble) {
-        if (!std::isnan(number)) probe.value = Value(number);
+        if (!std::isnan(number) && number != 0) probe.value = Value(number);
       } else if (numeric_type(column.type) && column.type != DataType::kBoolean && number >= -9.2e18 &&
                  number <= 9.2e18 && number == static_cast<double>(static_cast<int64_t>(number))) {
         probe.value = Value(static_cast<int64_t>(number));
@@ -557,11 +572,44 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
       }
     }
   }
+  // ORDER BY the next key column: key order is the read order, so SQLite need not
+  // sort. With every constraint applied here exactly, a LIMIT also stops the read early
+  // (`ORDER BY id DESC LIMIT 50` of one conversation reads 50 rows). Not with IN lists,
+  // which SQLite runs as one read per value.
+  bool in_list = false;
+  for (size_t pk_idx = 0; pk_idx < prefix_columns; ++pk_idx) {
+    in_list = in_list || sqlite3_vtab_in(info, pk_constraint[pk_idx], -1) != 0;
+  }
+  // (An equality on a REAL, DECIMAL, JSON or BYTES key column may match several stored
+  // keys in SQLite's eyes, e.g. JSON '5' and '5.0': then key order is not their order.)
+  bool simple_prefix = true;
+  for (size_t pk_idx = 0; pk_idx < prefix_columns; ++pk_idx) {
+    DataType type = pk[pk_idx]->type;
+    simple_prefix = simple_prefix && type != DataType::kFloat && type != DataType::kDouble &&
+                    type != DataType::kDecimal && type != DataType::kJson && type != DataType::kBytes;
+  }
+  bool order_matches = !in_list && simple_prefix && info->nOrderBy == 1 && prefix_columns < pk.size() &&
+                       info->aOrderBy[0].iColumn == pk_position[prefix_columns];
+  int limit = -1;
+  bool pushable_limit = !in_list && (info->nOrderBy == 0 || order_matches);
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    int op = info->aConstraint[idx].op;
+    if (op == SQLITE_INDEX_CONSTRAINT_LIMIT) {
+      if (usable[static_cast<size_t>(idx)]) limit = idx;
+      continue;
+    }
+    if (op == SQLITE_INDEX_CONSTRAINT_OFFSET) pushable_limit = false;  // LIMIT counts after OFFSET
+    bool in_plan = idx == lower || idx == upper;
+    for (size_t pk_idx = 0; pk_idx < prefix_columns; ++pk_idx)
+      in_plan = in_plan || idx == pk_constraint[pk_idx];
+    pushable_limit = pushable_limit && in_plan;
+  }
   std::string used;
   int argv_index = 0;
   double estimate = rows;
-  if (prefix_columns > 0 || lower >= 0 || upper >= 0) {
-    // plan: "<equality prefix length>" then "L" and/or "U" for the bounds in argv.
+  if (prefix_columns > 0 || lower >= 0 || upper >= 0 || order_matches) {
+    // plan: "<equality prefix length>", then the bounds in argv ("G" >, "L" >=, "T" <,
+    // "U" <=), "D" for descending key order, "N" for a LIMIT in argv.
     used = std::to_string(prefix_columns);
     for (size_t pk_idx = 0; pk_idx < prefix_columns; ++pk_idx) {
       info->aConstraintUsage[pk_constraint[pk_idx]].argvIndex = ++argv_index;
@@ -569,13 +617,21 @@ int table_best_index(sqlite3_vtab* base, sqlite3_index_info* info) {
     }
     if (lower >= 0) {
       info->aConstraintUsage[lower].argvIndex = ++argv_index;
-      used += "L";
+      used += info->aConstraint[lower].op == SQLITE_INDEX_CONSTRAINT_GT ? "G" : "L";
     }
     if (upper >= 0) {
       info->aConstraintUsage[upper].argvIndex = ++argv_index;
-      used += "U";
+      used += info->aConstraint[upper].op == SQLITE_INDEX_CONSTRAINT_LT ? "T" : "U";
     }
     if (lower >= 0 || upper >= 0) estimate = std::max(1.0, estimate / (lower >= 0 && upper >= 0 ? 8.0 : 3.0));
+    if (order_matches) {
+      info->orderByConsumed = 1;
+      if (info->aOrderBy[0].desc) used += "D";
+    }
+    if (pushable_limit && limit >= 0) {
+      info->aConstraintUsage[limit].argvIndex = ++argv_index;
+      used += "N";
+    }
     idx_num |= kIdxKeyRange;
   } else {
     // Equalities on other columns: answered from in-memory indexes of the scope's rows.
@@ -737,17 +793,24 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
   }
 
   if ((idx_num & kIdxKeyRange) != 0) {
-    // plan "<n>[L][U]": argv holds n key-prefix equalities, then the bounds of the next
-    // key column. Only values whose comparison with the key is exact narrow the read
+    // plan "<n>[G|L][T|U][D][N]": argv holds n key-prefix equalities, then the bounds of
+    // the next key column (G >, L >=, T <, U <=), then a LIMIT (N); D = descending key
+    // order. Only values whose comparison with the key is exact narrow the read
     // (key_probe); NULL matches nothing; anything else is left to SQLite, which checks
-    // every constraint anyway.
+    // every constraint anyway. The LIMIT is applied only when every value was exact.
     std::vector<const ColumnDef*> pk = schema.primary_key();
     size_t digits = 0;
     while (digits < plan.size() && std::isdigit(static_cast<unsigned char>(plan[digits]))) ++digits;
     size_t prefix_columns = static_cast<size_t>(std::atoi(std::string(plan.substr(0, digits)).c_str()));
-    std::string_view bounds = plan.substr(digits);
+    std::string_view flags = plan.substr(digits);
+    bool descending = flags.find('D') != std::string_view::npos;
+    bool has_limit = flags.find('N') != std::string_view::npos;
+    std::string bounds;
+    for (char flag : flags) {
+      if (flag == 'G' || flag == 'L' || flag == 'T' || flag == 'U') bounds += flag;
+    }
     if (prefix_columns + (bounds.empty() ? 0 : 1) > pk.size() ||
-        prefix_columns + bounds.size() > static_cast<size_t>(argc)) {
+        prefix_columns + bounds.size() + (has_limit ? 1 : 0) > static_cast<size_t>(argc)) {
       return fail(base->pVtab, Status(ErrorCode::kInternalError, "bad key-range plan"));
     }
     KeyEncoder encoder;
@@ -763,37 +826,56 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
       append_key_value(encoder, *probe.value);
       ++exact_prefix;
     }
+    bool all_exact = exact_prefix == prefix_columns;
     std::string prefix = encoder.release();
     std::string begin = prefix;
     std::string end = prefix_successor(prefix);
-    bool usable = exact_prefix > 0;
-    for (size_t bound = 0; bound < bounds.size() && exact_prefix == prefix_columns; ++bound) {
+    for (size_t bound = 0; bound < bounds.size() && all_exact; ++bound) {
       KeyProbe probe = key_probe(argv[prefix_columns + bound], *pk[prefix_columns]);
       if (probe.never) {  // `key < NULL` is never true
         cursor->snapshot = std::make_shared<ScanSnapshot>();
         return SQLITE_OK;
       }
-      if (!probe.value) continue;  // SQLite applies this bound itself
-      usable = true;
+      if (!probe.value) {  // SQLite applies this bound itself
+        all_exact = false;
+        continue;
+      }
       KeyEncoder bound_key;
       bound_key.append_raw(prefix);
       append_key_value(bound_key, *probe.value);
-      if (bounds[bound] == 'L') {
-        begin = bound_key.release();
-      } else {
-        end = prefix_successor(bound_key.data());
+      // Encoded values are prefix-free: the keys holding this value are exactly those
+      // starting with bound_key.
+      switch (bounds[bound]) {
+        case 'G':
+          begin = prefix_successor(bound_key.data());
+          break;
+        case 'L':
+          begin = bound_key.release();
+          break;
+        case 'T':
+          end = bound_key.release();
+          break;
+        default:
+          end = prefix_successor(bound_key.data());
       }
     }
-    if (usable) {
-      auto range = read_scope_rows(schema, prefix, begin, end, wanted);
-      if (!range.is_ok()) return fail(base->pVtab, range.status());
-      cursor->snapshot = *range;
-      for (size_t row_idx = 0; row_idx < cursor->snapshot->rows.size(); ++row_idx) {
-        if (include_deleted || !cursor->snapshot->rows[row_idx].row.deleted)
-          cursor->selected.push_back(row_idx);
-      }
-      return SQLITE_OK;
+    // When nothing narrowed the read this is the whole scope (SQLite filters); the rows
+    // stay in key order, so the order claimed holds (see table_best_index).
+    size_t max_rows = SIZE_MAX;
+    if (has_limit && all_exact) {
+      int64_t limit = sqlite3_value_int64(argv[prefix_columns + bounds.size()]);
+      if (limit >= 0) max_rows = static_cast<size_t>(limit);
     }
+    auto range = read_scope_rows(schema, prefix, begin, end, wanted, descending, max_rows, include_deleted);
+    if (!range.is_ok()) return fail(base->pVtab, range.status());
+    cursor->snapshot = *range;
+    for (size_t row_idx = 0; row_idx < cursor->snapshot->rows.size(); ++row_idx) {
+      if (include_deleted || !cursor->snapshot->rows[row_idx].row.deleted)
+        cursor->selected.push_back(row_idx);
+    }
+    if (descending && !cursor->snapshot->descending)
+      std::reverse(cursor->selected.begin(), cursor->selected.end());
+    return SQLITE_OK;
   }
   auto snapshot = scope_snapshot(schema, wanted);
   if (!snapshot.is_ok()) return fail(base->pVtab, snapshot.status());
