@@ -2,8 +2,8 @@
 #include "sql/executor/helpers/audit.h"
 
 #include "common/ids.h"
-#include "config/server_config.h"
 #include "common/json_builder.h"
+#include "config/server_config.h"
 
 namespace kalam {
 

@@ -3,10 +3,10 @@
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
 
 #include "catalog/schema_registry.h"
+#include "common/json_builder.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "common/json_builder.h"
 #include "storage/key_encoding.h"
 
 namespace kalam {

@@ -3,10 +3,10 @@
 #include "sql/executor/handlers/query/execute_as_handler.h"
 
 #include "auth/user_store.h"
+#include "common/json_builder.h"
 #include "sql/executor/handlers/dml/dml_support.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "common/json_builder.h"
 
 namespace kalam {
 

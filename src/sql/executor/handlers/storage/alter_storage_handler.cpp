@@ -2,10 +2,10 @@
 #include "sql/executor/handlers/storage/alter_storage_handler.h"
 
 #include "catalog/schema_registry.h"
+#include "common/json_builder.h"
 #include "sql/executor/handlers/storage/storage_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "common/json_builder.h"
 
 namespace kalam {
 

@@ -5,9 +5,9 @@
 
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
+#include "common/json_builder.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
-#include "common/json_builder.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
 

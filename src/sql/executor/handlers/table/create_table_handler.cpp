@@ -6,12 +6,12 @@
 #include <set>
 
 #include "catalog/table_schema.h"
+#include "common/json_builder.h"
 #include "common/string_util.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "common/json_builder.h"
 
 namespace kalam {
 namespace {

@@ -4,10 +4,10 @@
 
 #include "auth/password_hasher.h"
 #include "auth/user_store.h"
+#include "common/json_builder.h"
 #include "config/server_config.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "common/json_builder.h"
 
 namespace kalam {
 
