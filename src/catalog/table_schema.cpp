@@ -418,26 +418,6 @@ std::optional<std::string> parse_string_literal(std::string_view text) {
   return out;
 }
 
-bool is_numeric_literal(std::string_view text) {
-  size_t pos = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
-  size_t digits = 0;
-  auto is_digit = [](char ch) { return ch >= '0' && ch <= '9'; };
-  while (pos < text.size() && is_digit(text[pos])) ++pos, ++digits;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    while (pos < text.size() && is_digit(text[pos])) ++pos, ++digits;
-  }
-  if (digits == 0) return false;
-  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
-    ++pos;
-    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
-    size_t exp_digits = 0;
-    while (pos < text.size() && is_digit(text[pos])) ++pos, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  return pos == text.size();
-}
-
 bool is_integer_literal(std::string_view text) {
   size_t pos = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
   if (pos == text.size()) return false;
@@ -606,7 +586,7 @@ Result<DefaultSpec> parse_default(std::string_view expr_sql, const ColumnDef& co
     literal = Value(true);
   } else if (iequals(text, "FALSE")) {
     literal = Value(false);
-  } else if (is_numeric_literal(text)) {
+  } else if (is_number_text(text)) {
     literal = numeric_literal_value(text, column);
     if (!literal) return invalid_default(expr_sql, column, "number out of range");
   } else if (auto call = parse_call(text)) {

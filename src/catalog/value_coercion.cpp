@@ -115,26 +115,6 @@ bool is_integer_text(std::string_view text) {
   return true;
 }
 
-// [+-](digits[.digits]|.digits)[(e|E)[+-]digits]
-bool is_number_text(std::string_view text) {
-  size_t pos = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
-  size_t int_digits = 0, frac_digits = 0;
-  while (pos < text.size() && is_digit(text[pos])) ++pos, ++int_digits;
-  if (pos < text.size() && text[pos] == '.') {
-    ++pos;
-    while (pos < text.size() && is_digit(text[pos])) ++pos, ++frac_digits;
-  }
-  if (int_digits + frac_digits == 0) return false;
-  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
-    ++pos;
-    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
-    size_t exp_digits = 0;
-    while (pos < text.size() && is_digit(text[pos])) ++pos, ++exp_digits;
-    if (exp_digits == 0) return false;
-  }
-  return pos == text.size();
-}
-
 std::string_view strip_plus(std::string_view text) {
   return !text.empty() && text[0] == '+' ? text.substr(1) : text;
 }
@@ -756,6 +736,25 @@ Result<int64_t> parse_time_micros(std::string_view text) {
     return invalid_temporal("time", text);
   }
   return micros;
+}
+
+bool is_number_text(std::string_view text) {
+  size_t pos = (!text.empty() && (text[0] == '+' || text[0] == '-')) ? 1 : 0;
+  size_t int_digits = 0, frac_digits = 0;
+  while (pos < text.size() && is_digit(text[pos])) ++pos, ++int_digits;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    while (pos < text.size() && is_digit(text[pos])) ++pos, ++frac_digits;
+  }
+  if (int_digits + frac_digits == 0) return false;
+  if (pos < text.size() && (text[pos] == 'e' || text[pos] == 'E')) {
+    ++pos;
+    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) ++pos;
+    size_t exp_digits = 0;
+    while (pos < text.size() && is_digit(text[pos])) ++pos, ++exp_digits;
+    if (exp_digits == 0) return false;
+  }
+  return pos == text.size();
 }
 
 }  // namespace kalam

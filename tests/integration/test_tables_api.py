@@ -97,21 +97,13 @@ class TablesApiTest(unittest.TestCase):
         tables = [r[1] for r in self.server.sql("SHOW TABLES", self.alice).json()["results"][0]["rows"]]
         self.assertNotIn("secret", tables)
 
+    def race_codes(self, sql, keys):
+        """race_over_keys, with each reply reduced to its error code (None on success)."""
+        return [(key, status, json.loads(body).get("error", {}).get("code"))
+                for key, status, body in self.race_over_keys(sql, keys)]
+
     def test_concurrent_inserts_of_one_key_admit_exactly_one(self):
-        outcomes = []
-        lock = threading.Lock()
-
-        def insert(key):
-            resp = self.server.sql("INSERT INTO app.counter (id, n) VALUES (%d, 1)" % key, self.root)
-            with lock:
-                outcomes.append((key, resp.status, resp.json().get("error", {}).get("code")))
-
-        for key in range(40):
-            threads = [threading.Thread(target=insert, args=(key,)) for _ in range(3)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        outcomes = self.race_codes("INSERT INTO app.counter (id, n) VALUES ($1, 1)", range(40))
         for key in range(40):
             mine = [o for o in outcomes if o[0] == key]
             self.assertEqual(sum(1 for o in mine if o[1] == 200), 1, mine)
@@ -120,22 +112,10 @@ class TablesApiTest(unittest.TestCase):
         self.assertEqual(int(count), 40)
 
     def test_concurrent_unique_values_admit_exactly_one(self):
-        self.server.sql("CREATE TABLE app.handles (id INT PRIMARY KEY, handle TEXT UNIQUE)", self.root)
-        outcomes = []
-        lock = threading.Lock()
-
-        def claim(worker, n):
-            resp = self.server.sql("INSERT INTO app.handles (id, handle) VALUES (%d, 'h%d')" % (n * 10 + worker, n),
-                                   self.root)
-            with lock:
-                outcomes.append((n, resp.status, resp.json().get("error", {}).get("code")))
-
-        for n in range(30):
-            threads = [threading.Thread(target=claim, args=(w, n)) for w in range(3)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        self.server.sql("CREATE TABLE app.handles (id BIGINT PRIMARY KEY, handle TEXT UNIQUE)", self.root)
+        # every racer proposes its own id for the same handle
+        outcomes = self.race_codes("INSERT INTO app.handles (id, handle) VALUES (snowflake_id(), 'h' || $1)",
+                                   range(30))
         for n in range(30):
             mine = [o for o in outcomes if o[0] == n]
             self.assertEqual(sum(1 for o in mine if o[1] == 200), 1, mine)

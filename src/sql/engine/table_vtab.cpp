@@ -62,6 +62,16 @@ struct TableCursor {
   bool positional_rowids = false;  // RETURNING: the rowid is the position (a key may repeat)
 
   const ScanRow& current() const { return snapshot->rows[selected[position]]; }
+
+  // Selects the snapshot's rows (only `candidates`, when given) the scan returns:
+  // tombstones only when the query asks for them.
+  void select(bool include_deleted, const std::vector<size_t>* candidates = nullptr) {
+    size_t count = candidates != nullptr ? candidates->size() : snapshot->rows.size();
+    for (size_t idx = 0; idx < count; ++idx) {
+      size_t row_idx = candidates != nullptr ? (*candidates)[idx] : idx;
+      if (include_deleted || !snapshot->rows[row_idx].row.deleted) selected.push_back(row_idx);
+    }
+  }
 };
 
 std::shared_ptr<const TableSchema> schema_of(const TableVtab* vtab) {
@@ -869,10 +879,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
     auto range = read_scope_rows(schema, prefix, begin, end, wanted, descending, max_rows, include_deleted);
     if (!range.is_ok()) return fail(base->pVtab, range.status());
     cursor->snapshot = *range;
-    for (size_t row_idx = 0; row_idx < cursor->snapshot->rows.size(); ++row_idx) {
-      if (include_deleted || !cursor->snapshot->rows[row_idx].row.deleted)
-        cursor->selected.push_back(row_idx);
-    }
+    cursor->select(include_deleted);
     if (descending && !cursor->snapshot->descending)
       std::reverse(cursor->selected.begin(), cursor->selected.end());
     return SQLITE_OK;
@@ -902,16 +909,7 @@ int table_filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, in
       candidates = std::move(hits);
     }
   }
-  const auto& rows = cursor->snapshot->rows;
-  if (candidates) {
-    for (size_t row_idx : *candidates) {
-      if (include_deleted || !rows[row_idx].row.deleted) cursor->selected.push_back(row_idx);
-    }
-  } else {
-    for (size_t row_idx = 0; row_idx < rows.size(); ++row_idx) {
-      if (include_deleted || !rows[row_idx].row.deleted) cursor->selected.push_back(row_idx);
-    }
-  }
+  cursor->select(include_deleted, candidates ? &*candidates : nullptr);
   return SQLITE_OK;
 }
 
@@ -1114,6 +1112,15 @@ std::string describe_key(const TableSchema& schema, const StoredRow& row) {
   return text;
 }
 
+// PRIMARY_KEY_VIOLATION: `row`'s primary key is held by a live row.
+Status duplicate_key(const TableSchema& schema, const StoredRow& row) {
+  std::string key_text = describe_key(schema, row);
+  return Status(ErrorCode::kPrimaryKeyViolation,
+                "duplicate primary key (" + key_text + ") in " + schema.qualified_name())
+      .with_detail("table", schema.qualified_name())
+      .with_detail("key", key_text);
+}
+
 // A key is taken by a live row: not a tombstone and not an expired STREAM row.
 Result<bool> live_row_exists(const TableSchema& schema, const std::string& key) {
   KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, load_row(key));
@@ -1281,13 +1288,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
       int mode = sqlite3_vtab_on_conflict(session.db);
       if (mode == SQLITE_IGNORE) return SQLITE_OK;
       if (mode != SQLITE_REPLACE) {
-        std::string key_text = describe_key(schema, row->row);
-        return fail(base,
-                    Status(ErrorCode::kPrimaryKeyViolation,
-                           "duplicate primary key (" + key_text + ") in " + schema.qualified_name())
-                        .with_detail("table", schema.qualified_name())
-                        .with_detail("key", key_text),
-                    SQLITE_CONSTRAINT);
+        return fail(base, duplicate_key(schema, row->row), SQLITE_CONSTRAINT);
       }
     }
     size_t claims_before = session.unique_claims.size();
@@ -1367,13 +1368,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
     auto exists = live_row_exists(schema, row->key);
     if (!exists.is_ok()) return fail(base, exists.status());
     if (*exists) {
-      std::string key_text = describe_key(schema, row->row);
-      return fail(base,
-                  Status(ErrorCode::kPrimaryKeyViolation,
-                         "duplicate primary key (" + key_text + ") in " + schema.qualified_name())
-                      .with_detail("table", schema.qualified_name())
-                      .with_detail("key", key_text),
-                  SQLITE_CONSTRAINT);
+      return fail(base, duplicate_key(schema, row->row), SQLITE_CONSTRAINT);
     }
     auto removed = tombstone(old_key);
     if (!removed.is_ok()) return fail(base, removed.status());

@@ -6,7 +6,6 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/table_access.h"
 
 namespace kalam {
 
@@ -15,12 +14,8 @@ Status DescribeTableHandler::check_authorization(const ExecutionContext&, const 
 }
 
 Result<ExecutionResult> DescribeTableHandler::execute(ExecutionContext& ctx, const DescribeTableStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
   auto snapshot = services_.schema_registry->snapshot();
-  const TableDef* table = snapshot->find_table(namespace_id, stmt.table.table_name);
-  if (table == nullptr || !table->schema || !may_read_table(*table->schema, ctx.role)) {
-    return table_not_found(namespace_id, stmt.table.table_name);
-  }
+  KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*snapshot, stmt.table, ctx));
   const TableSchema& schema = *table->schema;
   RowsResult result;
   std::vector<ResultColumn> columns = {

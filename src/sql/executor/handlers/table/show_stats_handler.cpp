@@ -6,7 +6,6 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/table_access.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
 
@@ -17,12 +16,8 @@ Status ShowStatsHandler::check_authorization(const ExecutionContext&, const Show
 }
 
 Result<ExecutionResult> ShowStatsHandler::execute(ExecutionContext& ctx, const ShowStatsStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
   auto snapshot = services_.schema_registry->snapshot();
-  const TableDef* table = snapshot->find_table(namespace_id, stmt.table.table_name);
-  if (table == nullptr || !table->schema || !may_read_table(*table->schema, ctx.role)) {
-    return table_not_found(namespace_id, stmt.table.table_name);
-  }
+  KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*snapshot, stmt.table, ctx));
   KeyEncoder prefix;
   prefix.append_u64(table->table_id);
   int64_t hot_rows = 0;

@@ -20,6 +20,16 @@ Status table_not_found(std::string_view namespace_id, std::string_view table_nam
   return Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name);
 }
 
+Result<const TableDef*> find_readable_table(const CatalogSnapshot& snapshot, const TableRef& ref,
+                                            const ExecutionContext& ctx) {
+  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(ref, ctx));
+  const TableDef* table = snapshot.find_table(namespace_id, ref.table_name);
+  if (table == nullptr || !table->schema || !may_read_table(*table->schema, ctx.role)) {
+    return table_not_found(namespace_id, ref.table_name);
+  }
+  return table;
+}
+
 Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table,
                               std::string_view operation) {
   if (ctx.is_admin()) return Status::ok();

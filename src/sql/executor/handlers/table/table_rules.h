@@ -19,6 +19,11 @@ Result<std::string> resolve_table_namespace(const TableRef& ref, const Execution
 // NOT_FOUND_TABLE naming `ns.table`.
 Status table_not_found(std::string_view namespace_id, std::string_view table_name);
 
+// The table `ref` names in `snapshot` when the caller's role may read it; otherwise
+// NOT_FOUND_TABLE (a table the caller may not read looks missing).
+Result<const TableDef*> find_readable_table(const CatalogSnapshot& snapshot, const TableRef& ref,
+                                            const ExecutionContext& ctx);
+
 // ALTER/DROP: dba and system any table; others only USER/STREAM tables they created.
 Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table, std::string_view operation);
 
