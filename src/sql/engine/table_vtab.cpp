@@ -971,6 +971,7 @@ void record_change(const TableSchema& schema, const std::string& key, ChangeKind
   EngineSession& session = engine_session();
   if (session.collect_returned)
     session.returned.push_back(ScanRow{key, new_row != nullptr ? *new_row : *old_row});
+  if (session.services->live == nullptr) return;  // nobody consumes change events
   RowChange change;
   change.table = schema.qualified_name();
   change.table_id = schema.table_id;
@@ -1377,7 +1378,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   if (!unique.is_ok()) return fail(base, unique, SQLITE_CONSTRAINT);
   write_pending(row->key, encode_row(row->row));
   if (row->key != old_key) {  // the tombstone of the old key is part of this update
-    session.changes.pop_back();
+    if (session.services->live != nullptr) session.changes.pop_back();
     if (session.collect_returned) session.returned.pop_back();
   }
   record_change(schema, row->key, ChangeKind::kUpdate, &*old_row, &row->row, row->row.seq);
