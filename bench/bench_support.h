@@ -12,6 +12,7 @@
 #include "config/server_config.h"
 #include "sql/executor/handler_registry.h"
 #include "storage/storage_engine.h"
+#include "table_store/table_store.h"
 
 namespace kalam::bench {
 
@@ -21,6 +22,7 @@ struct BenchEnvironment {
   std::unique_ptr<StorageEngine> storage;
   std::unique_ptr<SnowflakeGenerator> ids;
   std::unique_ptr<SchemaRegistry> registry;
+  std::unique_ptr<TableStore> tables;
   std::unique_ptr<UserStore> users;
   ExecutorServices services;
   HandlerRegistry handlers;
@@ -34,12 +36,14 @@ struct BenchEnvironment {
     ids = std::make_unique<SnowflakeGenerator>(0);
     registry = std::make_unique<SchemaRegistry>(*storage);
     registry->load(dir.string()).permit_unchecked();
+    tables = std::make_unique<TableStore>(*storage, *registry, *ids);
     users = std::make_unique<UserStore>(*storage);
-    services = ExecutorServices{storage.get(), registry.get(), users.get(), ids.get(),
-                                &config,       nullptr,        "bench-key"};
+    services = ExecutorServices{storage.get(), tables.get(), registry.get(), users.get(),
+                                ids.get(),     &config,      nullptr,        "bench-key"};
     register_all_handlers(handlers, services);
   }
   ~BenchEnvironment() {
+    tables.reset();
     storage->close().permit_unchecked();
     std::filesystem::remove_all(dir);
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "catalog/catalog_codec.h"
+#include "catalog/table_schema.h"
 #include "common/time_util.h"
 #include "storage/system_keys.h"
 
@@ -54,6 +55,22 @@ const TableDef* CatalogSnapshot::find_table(std::string_view namespace_id,
   }
   auto it = tables_.find(table_key(namespace_id, table_name));
   return it == tables_.end() ? nullptr : &it->second;
+}
+
+const TableDef* CatalogSnapshot::find_table_by_id(uint64_t table_id) const {
+  auto id = table_keys_by_id_.find(table_id);
+  if (id == table_keys_by_id_.end()) return nullptr;
+  auto it = tables_.find(id->second);
+  return it == tables_.end() ? nullptr : &it->second;
+}
+
+const TableDef* CatalogSnapshot::find_table_of_index(std::string_view namespace_id,
+                                                     std::string_view index_name) const {
+  for (const auto& [key, table] : tables_) {
+    if (table.namespace_id == namespace_id && table.schema && table.schema->find_index(index_name) != nullptr)
+      return &table;
+  }
+  return nullptr;
 }
 
 std::vector<const TableDef*> CatalogSnapshot::tables_in(std::string_view namespace_id) const {
@@ -115,12 +132,15 @@ void CatalogChange::remove_storage(std::string_view storage_id) {
 void CatalogChange::put_table(TableDef def) {
   std::string key = table_key(def.namespace_id, def.table_name);
   batch_.put(ColumnFamily::kSystem, system_keys::make(system_keys::kTable, key), encode_table(def));
+  next_->table_keys_by_id_[def.table_id] = key;
   next_->tables_.insert_or_assign(std::move(key), std::move(def));
 }
 
 void CatalogChange::remove_table(std::string_view namespace_id, std::string_view table_name) {
   std::string key = table_key(namespace_id, table_name);
   batch_.del(ColumnFamily::kSystem, system_keys::make(system_keys::kTable, key));
+  auto it = next_->tables_.find(key);
+  if (it != next_->tables_.end()) next_->table_keys_by_id_.erase(it->second.table_id);
   next_->tables_.erase(key);
 }
 
@@ -167,6 +187,7 @@ Status SchemaRegistry::load(const std::string& data_path) {
   KALAM_RETURN_IF_ERROR(decode_status);
   KALAM_RETURN_IF_ERROR(load_prefix(system_keys::kTable, [&](std::string_view value) -> Status {
     KALAM_ASSIGN_OR_RETURN(TableDef def, decode_table(value));
+    loaded->table_keys_by_id_[def.table_id] = def.qualified_name();
     loaded->tables_.emplace(def.qualified_name(), std::move(def));
     return Status::ok();
   }));

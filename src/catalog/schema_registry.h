@@ -36,6 +36,10 @@ class CatalogSnapshot {
   // Tables of one namespace, sorted by name.
   std::vector<const TableDef*> tables_in(std::string_view namespace_id) const;
   size_t table_count(std::string_view namespace_id) const;
+  // The table with this id; nullptr when there is none (dropped, or never created).
+  const TableDef* find_table_by_id(uint64_t table_id) const;
+  // The table of namespace `namespace_id` that has an index named `index_name`.
+  const TableDef* find_table_of_index(std::string_view namespace_id, std::string_view index_name) const;
   // Tables using a storage.
   std::vector<const TableDef*> tables_using_storage(std::string_view storage_id) const;
 
@@ -52,7 +56,8 @@ class CatalogSnapshot {
   friend class CatalogChange;
   NameMap<NamespaceDef> namespaces_;
   NameMap<StorageDef> storages_;
-  NameMap<TableDef> tables_;  // key: "ns.table"
+  NameMap<TableDef> tables_;                                    // key: "ns.table"
+  std::unordered_map<uint64_t, std::string> table_keys_by_id_;  // table id → "ns.table"
   uint64_t version_ = 0;
   uint64_t next_table_id_ = 1;  // table ids are never reused
 };

@@ -110,6 +110,54 @@ const SchemaVersion* TableSchema::version(int32_t v) const {
   return nullptr;
 }
 
+std::vector<uint32_t> add_implicit_unique_indexes(TableSchema& schema, IndexState state,
+                                                  std::string_view created_by, int64_t now_us,
+                                                  const std::function<bool(std::string_view)>& name_taken) {
+  std::vector<uint32_t> added;
+  for (const ColumnDef& column : schema.current().columns) {
+    if (!column.unique) continue;
+    bool covered = false;
+    for (const IndexDef& index : schema.indexes) {
+      covered = covered ||
+                (index.implicit && index.column_ids.size() == 1 && index.column_ids[0] == column.column_id);
+    }
+    if (covered) continue;
+    std::string base = schema.table_name + "_" + column.name + "_key";
+    std::string name = base;
+    for (int suffix = 1; name_taken(name) || schema.find_index(name) != nullptr; ++suffix) {
+      name = base + "_" + std::to_string(suffix);
+    }
+    IndexDef index;
+    index.index_id = schema.next_index_id++;
+    index.name = name;
+    index.column_ids = {column.column_id};
+    index.descending = {false};
+    index.unique = true;
+    index.implicit = true;
+    index.state = state;
+    index.created_by = std::string(created_by);
+    index.created_at_us = now_us;
+    added.push_back(index.index_id);
+    schema.indexes.push_back(std::move(index));
+  }
+  if (!added.empty()) schema.index_epoch++;
+  return added;
+}
+
+const IndexDef* TableSchema::find_index(uint32_t index_id) const {
+  for (const IndexDef& index : indexes) {
+    if (index.index_id == index_id) return &index;
+  }
+  return nullptr;
+}
+
+const IndexDef* TableSchema::find_index(std::string_view name) const {
+  for (const IndexDef& index : indexes) {
+    if (index.name == name) return &index;
+  }
+  return nullptr;
+}
+
 // ---------------------------------------------------------------------------------------
 // JSON codec
 
@@ -280,6 +328,29 @@ std::string encode_table_schema(const TableSchema& schema) {
   obj["created_by"] = schema.created_by;
   obj["created_at"] = schema.created_at_us;
   obj["updated_at"] = schema.updated_at_us;
+  json::array indexes;
+  for (const IndexDef& index : schema.indexes) {
+    json::object entry;
+    entry["index_id"] = index.index_id;
+    entry["name"] = index.name;
+    json::array columns;
+    for (size_t idx = 0; idx < index.column_ids.size(); ++idx) {
+      json::object column;
+      column["column_id"] = index.column_ids[idx];
+      column["descending"] = idx < index.descending.size() && index.descending[idx];
+      columns.push_back(std::move(column));
+    }
+    entry["columns"] = std::move(columns);
+    entry["unique"] = index.unique;
+    entry["implicit"] = index.implicit;
+    entry["state"] = index.state == IndexState::kReady ? "ready" : "building";
+    entry["created_by"] = index.created_by;
+    entry["created_at"] = index.created_at_us;
+    indexes.push_back(std::move(entry));
+  }
+  obj["indexes"] = std::move(indexes);
+  obj["next_index_id"] = schema.next_index_id;
+  obj["index_epoch"] = schema.index_epoch;
   return json::serialize(obj);
 }
 
@@ -368,6 +439,52 @@ Result<TableSchema> decode_table_schema(std::string_view text) {
   schema.created_by = reader.string("created_by", false);
   schema.created_at_us = reader.int64("created_at", 0);
   schema.updated_at_us = reader.int64("updated_at", 0);
+  uint32_t max_index_id = 0;
+  if (obj.contains("indexes")) {
+    if (const json::array* indexes = reader.array("indexes")) {
+      for (size_t index_idx = 0; index_idx < indexes->size() && reader.ok(); ++index_idx) {
+        const json::value& entry = (*indexes)[index_idx];
+        if (!entry.is_object()) {
+          reader.fail("indexes", "holds a non-object");
+          break;
+        }
+        FieldReader index_reader(entry.as_object(), "table.indexes[" + std::to_string(index_idx) + "]");
+        IndexDef index;
+        index.index_id = static_cast<uint32_t>(
+            index_reader.int64("index_id", 0, true, 1, std::numeric_limits<uint32_t>::max()));
+        index.name = index_reader.string("name");
+        if (const json::array* columns = index_reader.array("columns")) {
+          for (const json::value& column : *columns) {
+            if (!column.is_object()) {
+              index_reader.fail("columns", "holds a non-object");
+              break;
+            }
+            FieldReader column_reader(column.as_object(), "index column");
+            index.column_ids.push_back(static_cast<uint32_t>(
+                column_reader.int64("column_id", 0, true, 0, std::numeric_limits<uint32_t>::max())));
+            index.descending.push_back(column_reader.boolean("descending", false));
+            index_reader.merge(column_reader);
+          }
+          if (index_reader.ok() && index.column_ids.empty()) index_reader.fail("columns", "is empty");
+        }
+        index.unique = index_reader.boolean("unique", false);
+        index.implicit = index_reader.boolean("implicit", false);
+        std::string state = index_reader.string("state", false);
+        if (index_reader.ok() && state != "ready" && state != "building")
+          index_reader.fail("state", "is unknown");
+        index.state = state == "building" ? IndexState::kBuilding : IndexState::kReady;
+        index.created_by = index_reader.string("created_by", false);
+        index.created_at_us = index_reader.int64("created_at", 0);
+        reader.merge(index_reader);
+        max_index_id = std::max(max_index_id, index.index_id);
+        schema.indexes.push_back(std::move(index));
+      }
+    }
+  }
+  const int64_t next_index_id = reader.int64("next_index_id", static_cast<int64_t>(max_index_id) + 1, false,
+                                             0, std::numeric_limits<uint32_t>::max());
+  schema.next_index_id = std::max<uint32_t>(static_cast<uint32_t>(next_index_id), max_index_id + 1);
+  schema.index_epoch = static_cast<uint64_t>(reader.int64("index_epoch", 0, false, 0));
   if (!reader.ok()) return reader.status();
   return schema;
 }

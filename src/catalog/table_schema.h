@@ -75,6 +75,25 @@ struct TableOptions {
   AccessLevel access_level = AccessLevel::kPrivate;  // SHARED tables only
 };
 
+// A secondary index of one table (spec/sql.md § Tables: CREATE [UNIQUE] INDEX). Entries
+// are kept per scope (a USER table's index covers each user's rows separately) and point
+// at primary keys. A UNIQUE column is enforced by an implicit UNIQUE index.
+enum class IndexState : uint8_t {
+  kBuilding,  // maintained by every write, filled from existing rows; not used by queries
+  kReady,     // complete: queries and UNIQUE checks rely on it
+};
+struct IndexDef {
+  uint32_t index_id = 0;             // unique within the table, never reused
+  std::string name;                  // unique within the namespace among indexes
+  std::vector<uint32_t> column_ids;  // key columns, in order
+  std::vector<bool> descending;      // as declared (entries are stored ascending either way)
+  bool unique = false;
+  bool implicit = false;  // made for a column's UNIQUE constraint; lives and dies with it
+  IndexState state = IndexState::kReady;
+  std::string created_by;
+  int64_t created_at_us = 0;
+};
+
 struct TableSchema {
   uint64_t table_id = 0;
   std::string namespace_id;
@@ -87,6 +106,11 @@ struct TableSchema {
   std::string created_by;
   int64_t created_at_us = 0;
   int64_t updated_at_us = 0;
+  std::vector<IndexDef> indexes;  // in index_id order
+  uint32_t next_index_id = 1;
+  // Bumped by every change of `indexes`: a commit whose writes were derived from another
+  // epoch's index set is not applied (see table_store/table_store.h).
+  uint64_t index_epoch = 0;
 
   // REQUIRES: !versions.empty() (decode_table_schema guarantees it). On an empty history
   // returns an empty version numbered 0 instead of crashing.
@@ -101,9 +125,19 @@ struct TableSchema {
   std::vector<const ColumnDef*> primary_key() const;
   // The version numbered `v` from the history; nullptr when unknown.
   const SchemaVersion* version(int32_t v) const;
+  // Index by id or by name; nullptr when absent.
+  const IndexDef* find_index(uint32_t index_id) const;
+  const IndexDef* find_index(std::string_view name) const;
 
   std::string qualified_name() const { return namespace_id + "." + table_name; }
 };
+
+// Adds an implicit UNIQUE index for every UNIQUE column of the current version that has
+// none, named `<table>_<column>_key` (with a `_<n>` suffix when `name_taken` says the name
+// is used). New indexes get `state`. Returns their ids; bumps index_epoch when any.
+std::vector<uint32_t> add_implicit_unique_indexes(TableSchema& schema, IndexState state,
+                                                  std::string_view created_by, int64_t now_us,
+                                                  const std::function<bool(std::string_view)>& name_taken);
 
 // JSON text of the whole definition, history included. Deterministic.
 std::string encode_table_schema(const TableSchema& schema);

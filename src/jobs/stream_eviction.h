@@ -12,19 +12,19 @@
 
 #include "catalog/schema_registry.h"
 #include "common/status.h"
-#include "storage/storage_engine.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 
-// Deletes every expired row of every STREAM table (all scopes). Returns the number
-// of rows removed. Thread-safe with concurrent writers: only rows whose _seq says
-// they expired are deleted, and a row is never rewritten with an older _seq.
-Result<uint64_t> evict_expired_stream_rows(StorageEngine& storage, const CatalogSnapshot& catalog,
-                                           int64_t now_us);
+// Deletes every expired row of every STREAM table (all scopes), reading only the expired
+// part of each table's expiry index (TableStore::evict_expired). Returns the number of
+// rows removed. Thread-safe with concurrent writers: each row is re-checked under its
+// key lock, and a row rewritten since its expiry entry was read survives.
+Result<uint64_t> evict_expired_stream_rows(TableStore& store, const CatalogSnapshot& catalog, int64_t now_us);
 
 class StreamEvictionScheduler {
  public:
-  StreamEvictionScheduler(StorageEngine& storage, SchemaRegistry& registry, std::chrono::seconds interval);
+  StreamEvictionScheduler(TableStore& store, SchemaRegistry& registry, std::chrono::seconds interval);
   ~StreamEvictionScheduler();  // stops and joins
 
   void start();
@@ -34,7 +34,7 @@ class StreamEvictionScheduler {
  private:
   void run();
 
-  StorageEngine& storage_;
+  TableStore& store_;
   SchemaRegistry& registry_;
   std::chrono::seconds interval_;
   std::mutex mutex_;

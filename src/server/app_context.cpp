@@ -18,6 +18,7 @@
 #include "sql/executor/sql_executor.h"
 #include "storage/audit_log.h"
 #include "storage/storage_engine.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 
@@ -26,6 +27,7 @@ struct AppContext::Components {
   std::unique_ptr<StorageEngine> storage;
   std::unique_ptr<SnowflakeGenerator> ids;
   std::unique_ptr<SchemaRegistry> schema_registry;
+  std::unique_ptr<TableStore> tables;
   std::unique_ptr<UserStore> users;
   std::unique_ptr<AuthService> auth;
   ExecutorServices services;
@@ -72,6 +74,7 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.ids->advance_past(last_id);
   c.schema_registry = std::make_unique<SchemaRegistry>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.schema_registry->load(c.config.storage.data_path));
+  c.tables = std::make_unique<TableStore>(*c.storage, *c.schema_registry, *c.ids);
   c.users = std::make_unique<UserStore>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.users->load());
 
@@ -93,6 +96,7 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   }
 
   c.services.storage = c.storage.get();
+  c.services.tables = c.tables.get();
   c.services.schema_registry = c.schema_registry.get();
   c.services.users = c.users.get();
   c.services.ids = c.ids.get();
@@ -138,7 +142,7 @@ Status AppContext::start() {
       });
   KALAM_RETURN_IF_ERROR(c.http->start());
   c.stream_eviction = std::make_unique<StreamEvictionScheduler>(
-      *c.storage, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds));
+      *c.tables, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds));
   c.stream_eviction->start();
   return Status::ok();
 }

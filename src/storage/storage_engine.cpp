@@ -122,6 +122,13 @@ void WriteBatch::del_range(ColumnFamily family, std::string_view begin_inclusive
   mutable_impl().add(Impl::OpKind::kDeleteRange, family, begin_inclusive, end_exclusive);
 }
 
+void WriteBatch::append(const WriteBatch& other) {
+  if (other.impl_ == nullptr) return;
+  const Impl& source = *other.impl_;
+  Impl& target = mutable_impl();
+  for (const Impl::Op& op : source.ops) target.add(op.kind, op.family, source.key(op), source.value(op));
+}
+
 size_t WriteBatch::count() const { return impl_ == nullptr ? 0 : impl_->ops.size(); }
 
 void WriteBatch::clear() {
@@ -241,15 +248,124 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::open(const StorageOptions&
   return std::unique_ptr<StorageEngine>(new StorageEngine(std::move(impl)));
 }
 
-Result<std::optional<std::string>> StorageEngine::get(ColumnFamily family, std::string_view key) const {
+// ---- StorageSnapshot ----
+
+struct StorageSnapshot::Impl {
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Snapshot* snapshot = nullptr;
+};
+
+StorageSnapshot::StorageSnapshot(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+StorageSnapshot::~StorageSnapshot() {
+  if (impl_ != nullptr && impl_->db != nullptr && impl_->snapshot != nullptr) {
+    impl_->db->ReleaseSnapshot(impl_->snapshot);
+  }
+}
+
+namespace {
+rocksdb::ReadOptions read_options_at(const StorageSnapshot::Impl* snapshot) {
+  rocksdb::ReadOptions options;
+  if (snapshot != nullptr) options.snapshot = snapshot->snapshot;
+  return options;
+}
+}  // namespace
+
+// ---- StorageIterator ----
+
+struct StorageIterator::Impl {
+  // The bounds' bytes must outlive the iterator (ReadOptions keeps Slices).
+  std::string lower;
+  std::string upper;
+  rocksdb::Slice lower_slice;
+  rocksdb::Slice upper_slice;
+  std::unique_ptr<rocksdb::Iterator> iterator;
+};
+
+StorageIterator::StorageIterator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StorageIterator::~StorageIterator() = default;
+
+bool StorageIterator::valid() const { return impl_->iterator->Valid(); }
+
+void StorageIterator::seek(std::string_view target) {
+  if (target < impl_->lower) target = impl_->lower;
+  impl_->iterator->Seek(to_slice(target));
+}
+
+void StorageIterator::seek_for_prev(std::string_view target) {
+  if (!impl_->upper.empty() && target >= impl_->upper) {
+    seek_to_last();
+    return;
+  }
+  impl_->iterator->SeekForPrev(to_slice(target));
+}
+
+void StorageIterator::seek_to_last() {
+  if (impl_->upper.empty()) {
+    impl_->iterator->SeekToLast();
+    return;
+  }
+  // With iterate_upper_bound set, SeekForPrev(upper) lands on the last key below it.
+  impl_->iterator->SeekForPrev(impl_->upper_slice);
+  if (impl_->iterator->Valid() && impl_->iterator->key() == impl_->upper_slice) impl_->iterator->Prev();
+}
+
+void StorageIterator::next() { impl_->iterator->Next(); }
+void StorageIterator::prev() { impl_->iterator->Prev(); }
+std::string_view StorageIterator::key() const { return to_view(impl_->iterator->key()); }
+std::string_view StorageIterator::value() const { return to_view(impl_->iterator->value()); }
+
+Status StorageIterator::status() const {
+  if (!impl_->iterator->status().ok()) return storage_error("iterator", impl_->iterator->status());
+  return Status::ok();
+}
+
+Result<std::optional<std::string>> StorageEngine::get(ColumnFamily family, std::string_view key,
+                                                      const StorageSnapshot* snapshot) const {
+  std::string value;
+  KALAM_ASSIGN_OR_RETURN(bool found, get_into(family, key, &value, snapshot));
+  if (!found) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(value));
+}
+
+Result<bool> StorageEngine::get_into(ColumnFamily family, std::string_view key, std::string* value,
+                                     const StorageSnapshot* snapshot) const {
   if (impl_->db == nullptr) return closed_error();
   if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
-  rocksdb::PinnableSlice value;
-  rocksdb::Status status =
-      impl_->db->Get(rocksdb::ReadOptions(), impl_->handle(family), to_slice(key), &value);
-  if (status.IsNotFound()) return std::optional<std::string>();
+  rocksdb::ReadOptions options = read_options_at(snapshot == nullptr ? nullptr : snapshot->impl_.get());
+  rocksdb::PinnableSlice pinned(value);
+  rocksdb::Status status = impl_->db->Get(options, impl_->handle(family), to_slice(key), &pinned);
+  if (status.IsNotFound()) return false;
   if (!status.ok()) return storage_error("get", status);
-  return std::optional<std::string>(std::string(value.data(), value.size()));
+  if (pinned.IsPinned()) value->assign(pinned.data(), pinned.size());
+  return true;
+}
+
+std::shared_ptr<const StorageSnapshot> StorageEngine::snapshot() const {
+  auto impl = std::make_unique<StorageSnapshot::Impl>();
+  if (impl_->db != nullptr) {
+    impl->db = impl_->db.get();
+    impl->snapshot = impl_->db->GetSnapshot();
+  }
+  return std::shared_ptr<const StorageSnapshot>(new StorageSnapshot(std::move(impl)));
+}
+
+Result<std::unique_ptr<StorageIterator>> StorageEngine::new_iterator(ColumnFamily family,
+                                                                     std::string lower_inclusive,
+                                                                     std::string upper_exclusive,
+                                                                     const StorageSnapshot* snapshot) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  auto impl = std::make_unique<StorageIterator::Impl>();
+  impl->lower = std::move(lower_inclusive);
+  impl->upper = std::move(upper_exclusive);
+  impl->lower_slice = to_slice(impl->lower);
+  impl->upper_slice = to_slice(impl->upper);
+  rocksdb::ReadOptions options = read_options_at(snapshot == nullptr ? nullptr : snapshot->impl_.get());
+  options.iterate_lower_bound = &impl->lower_slice;
+  if (!impl->upper.empty()) options.iterate_upper_bound = &impl->upper_slice;
+  impl->iterator.reset(impl_->db->NewIterator(options, impl_->handle(family)));
+  return std::unique_ptr<StorageIterator>(new StorageIterator(std::move(impl)));
 }
 
 Status StorageEngine::write(const WriteBatch& batch) {

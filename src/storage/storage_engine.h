@@ -64,6 +64,9 @@ class WriteBatch {
   // keys) without reading them. REQUIRES: begin_inclusive <= end_exclusive, end not empty.
   void del_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive);
 
+  // Appends every operation of `other`, in order.
+  void append(const WriteBatch& other);
+
   // Number of operations (put, del, del_range) added so far.
   size_t count() const;
   bool empty() const { return count() == 0; }
@@ -74,6 +77,55 @@ class WriteBatch {
   struct Impl;
   Impl& mutable_impl();
 
+  std::unique_ptr<Impl> impl_;
+};
+
+class StorageEngine;
+
+// A consistent read view of the whole database (a RocksDB snapshot): reads through it see
+// exactly the writes completed before it was taken. Released when the last reference
+// goes; must not outlive its StorageEngine.
+class StorageSnapshot {
+ public:
+  ~StorageSnapshot();
+  StorageSnapshot(const StorageSnapshot&) = delete;
+  StorageSnapshot& operator=(const StorageSnapshot&) = delete;
+
+  struct Impl;  // opaque (storage_engine.cpp)
+
+ private:
+  friend class StorageEngine;
+  explicit StorageSnapshot(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// A pull iterator over the keys of one column family within [lower, upper), at a snapshot
+// or at the latest state (RocksDB's Iterator, which pins what it reads). Not thread-safe.
+// key()/value() are valid until the next move. Must not outlive its StorageEngine.
+class StorageIterator {
+ public:
+  ~StorageIterator();
+  StorageIterator(const StorageIterator&) = delete;
+  StorageIterator& operator=(const StorageIterator&) = delete;
+
+  bool valid() const;
+  // First key >= target (clamped to the bounds).
+  void seek(std::string_view target);
+  // Last key <= target.
+  void seek_for_prev(std::string_view target);
+  // Last key of the range (strictly below the upper bound).
+  void seek_to_last();
+  void next();
+  void prev();
+  std::string_view key() const;
+  std::string_view value() const;
+  // kInternalStorageError when the iteration stopped on an I/O error or corruption.
+  Status status() const;
+
+ private:
+  friend class StorageEngine;
+  struct Impl;
+  explicit StorageIterator(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -93,8 +145,24 @@ class StorageEngine {
   StorageEngine(const StorageEngine&) = delete;
   StorageEngine& operator=(const StorageEngine&) = delete;
 
-  // The value stored under `key`, or std::nullopt when there is none.
-  Result<std::optional<std::string>> get(ColumnFamily family, std::string_view key) const;
+  // The value stored under `key`, or std::nullopt when there is none; at `snapshot` when
+  // given, else the latest committed state.
+  Result<std::optional<std::string>> get(ColumnFamily family, std::string_view key,
+                                         const StorageSnapshot* snapshot = nullptr) const;
+
+  // Like get(), into a caller-owned buffer (no allocation when it is large enough).
+  // Returns whether the key exists; *value is unspecified when it does not.
+  Result<bool> get_into(ColumnFamily family, std::string_view key, std::string* value,
+                        const StorageSnapshot* snapshot = nullptr) const;
+
+  // A consistent view of the database as of now.
+  std::shared_ptr<const StorageSnapshot> snapshot() const;
+
+  // An iterator over [lower_inclusive, upper_exclusive) of `family` (an empty upper means
+  // no upper bound), at `snapshot` or the latest state. Unpositioned: call seek() first.
+  Result<std::unique_ptr<StorageIterator>> new_iterator(ColumnFamily family, std::string lower_inclusive,
+                                                        std::string upper_exclusive,
+                                                        const StorageSnapshot* snapshot = nullptr) const;
 
   // Applies the batch atomically (WAL on; fsync'ed when options.sync_writes). An empty
   // batch is a no-op. The batch is left unchanged.

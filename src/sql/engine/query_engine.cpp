@@ -18,28 +18,35 @@
 #include "config/server_config.h"
 #include "live/live_query_manager.h"
 #include "sql/engine/dml_clauses.h"
-#include "sql/engine/engine_session.h"
+#include "sql/engine/engine_state.h"
 #include "sql/engine/system_tables.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/table_access.h"
 #include "sql/parser/token.h"
-#include "storage/commit_lock.h"
 #include "storage/row_codec.h"
 #include "storage/storage_engine.h"
 
 namespace kalam {
+
+EngineConnection& engine_connection() {
+  thread_local EngineConnection connection;
+  return connection;
+}
+
 namespace {
 
-// Every statement's context lives in this thread's EngineSession (engine_session.h).
-#define t_state engine_session()
+// The running statement, or an idle one (no context) outside statements.
+StatementState& statement_or_idle() {
+  thread_local StatementState idle;
+  StatementState* running = engine_connection().statement;
+  return running != nullptr ? *running : idle;
+}
+
+// Every statement's context lives in the running StatementState (engine_state.h).
+#define t_state statement_or_idle()
 
 }  // namespace
-
-EngineSession& engine_session() {
-  thread_local EngineSession session;
-  return session;
-}
 
 namespace {
 
@@ -357,7 +364,7 @@ void fn_ulid(sqlite3_context* context, int, sqlite3_value**) {
 
 // The "ns.table" a table name of the authorizer means (temp.<name> aliases map to
 // their table; other names are returned unchanged).
-std::string resolve_alias(const EngineSession& session, const char* name, const char* database) {
+std::string resolve_alias(const StatementState& session, const char* name, const char* database) {
   if (database != nullptr && std::strcmp(database, "temp") == 0) {
     auto alias = session.aliases.find(name);
     if (alias != session.aliases.end()) return alias->second;
@@ -366,13 +373,14 @@ std::string resolve_alias(const EngineSession& session, const char* name, const 
 }
 
 int deny(Status status) {
-  engine_session().failure = std::move(status);
+  statement_or_idle().failure = std::move(status);
   return SQLITE_DENY;
 }
 
 int authorize(void*, int action, const char* arg1, const char* arg2, const char* database, const char*) {
-  EngineSession& session = engine_session();
-  if (session.internal_ddl) return SQLITE_OK;
+  EngineConnection& connection = engine_connection();
+  if (connection.internal_ddl) return SQLITE_OK;
+  StatementState& session = statement_or_idle();
   const bool in_system = database != nullptr && std::strcmp(database, "system") == 0;
   switch (action) {
     case SQLITE_SELECT:
@@ -386,8 +394,8 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
         // CTEs and subquery names are reads too; only a KalamDB table declared in this
         // connection but not resolved for this statement (a quoted "ns.table" name) is refused.
         bool stale_alias = database != nullptr && std::strcmp(database, "temp") == 0 &&
-                           session.temp_declared.count(arg1) != 0;
-        if (session.declared.count(arg1) == 0 && !stale_alias) return SQLITE_OK;
+                           connection.temp_declared.count(arg1) != 0;
+        if (connection.declared.count(arg1) == 0 && !stale_alias) return SQLITE_OK;
         return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
                         .with_detail("name", std::string(arg1)));
       }
@@ -453,7 +461,7 @@ int check_deadline(void*) {
 // ---- the per-thread connection ----------------------------------------------
 
 Result<sqlite3*> thread_connection() {
-  EngineSession& session = engine_session();
+  EngineConnection& session = engine_connection();
   if (session.db != nullptr) return session.db;
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -545,7 +553,7 @@ Status bind_params(sqlite3_stmt* stmt, const std::vector<ParamValue>& params) {
 }
 
 Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext& ctx) {
-  const char* statement_type = engine_session().allow_writes ? "DML" : "SELECT";
+  const char* statement_type = t_state.allow_writes ? "DML" : "SELECT";
   if (!t_state.failure.is_ok()) return std::move(t_state.failure);
   std::string message = sqlite3_errmsg(db);
   if (rc == SQLITE_INTERRUPT) return ctx.check_deadline(statement_type);
@@ -568,7 +576,7 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
 
 constexpr size_t kStatementCacheSize = 256;
 
-void clear_statement_cache(EngineSession& session) {
+void clear_statement_cache(EngineConnection& session) {
   for (auto& [sql, stmt] : session.statement_cache) sqlite3_finalize(stmt);
   session.statement_cache.clear();
 }
@@ -590,7 +598,7 @@ class CachedStatement {
   explicit operator bool() const { return stmt_ != nullptr; }
 
   // Looks `sql` up in the cache or prepares (and caches) it. Errors: the SQLite code.
-  int acquire(EngineSession& session, const std::string& key, const std::string& sql) {
+  int acquire(EngineConnection& session, const std::string& key, const std::string& sql) {
     auto found = session.statement_cache.find(key);
     if (found != session.statement_cache.end()) {
       stmt_ = found->second;
@@ -627,8 +635,9 @@ class CachedStatement {
 namespace {
 
 // Declares (or re-declares after DDL) the virtual table for `qualified_name`.
-Status ensure_declared(EngineSession& session, const std::string& qualified_name, const TableSchema& schema) {
-  auto wanted = std::make_pair(schema.table_id, schema.schema_version());
+Status ensure_declared(EngineConnection& session, const std::string& qualified_name,
+                       const TableSchema& schema) {
+  auto wanted = std::make_tuple(schema.table_id, schema.schema_version(), schema.index_epoch);
   auto it = session.declared.find(qualified_name);
   if (it != session.declared.end() && it->second == wanted) return Status::ok();
   session.internal_ddl = true;
@@ -648,9 +657,9 @@ Status ensure_declared(EngineSession& session, const std::string& qualified_name
 
 // Binds temp.<name> to `qualified` (re-created when it pointed elsewhere or at an
 // older schema version).
-Status ensure_alias(EngineSession& session, const std::string& name, const std::string& qualified,
+Status ensure_alias(EngineConnection& session, const std::string& name, const std::string& qualified,
                     const TableSchema& schema) {
-  auto wanted = std::make_tuple(qualified, schema.table_id, schema.schema_version());
+  auto wanted = std::make_tuple(qualified, schema.table_id, schema.schema_version(), schema.index_epoch);
   auto it = session.temp_declared.find(name);
   if (it != session.temp_declared.end() && it->second == wanted) return Status::ok();
   session.internal_ddl = true;
@@ -671,26 +680,27 @@ Status ensure_alias(EngineSession& session, const std::string& name, const std::
 // Resolves KalamDB table names in `sql`: `ns.table` and unqualified names of the
 // default namespace become the quoted virtual-table name "ns.table" (declared on
 // demand). `system.*` stays as it is; unknown names are left for SQLite to report.
-Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& services, std::string_view sql) {
+Result<std::string> resolve_tables(EngineConnection& connection, StatementState& statement,
+                                   ExecutorServices& services, std::string_view sql) {
   KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
-  if (session.catalog_owner != services.schema_registry) {
-    clear_statement_cache(session);
-    session.internal_ddl = true;
-    for (const auto& [name, ignored] : session.declared) {
+  if (connection.catalog_owner != services.schema_registry) {
+    clear_statement_cache(connection);
+    connection.internal_ddl = true;
+    for (const auto& [name, ignored] : connection.declared) {
       std::string drop = "DROP TABLE IF EXISTS main.\"" + name + "\"";
-      sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
+      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
     }
-    for (const auto& [name, ignored] : session.temp_declared) {
+    for (const auto& [name, ignored] : connection.temp_declared) {
       std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";
-      sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
+      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
     }
-    session.internal_ddl = false;
-    session.declared.clear();
-    session.temp_declared.clear();
-    session.catalog_owner = services.schema_registry;
+    connection.internal_ddl = false;
+    connection.declared.clear();
+    connection.temp_declared.clear();
+    connection.catalog_owner = services.schema_registry;
   }
   auto snapshot = services.schema_registry->snapshot();
-  const std::string& default_ns = session.ctx->default_namespace;
+  const std::string& default_ns = statement.ctx->default_namespace;
   auto is_name = [](const Token& token) {
     return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
   };
@@ -704,7 +714,7 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
     std::string qualified = def->qualified_name();
     out += "\"" + qualified + "\"";
     copied = end;
-    session.tables[qualified] = def->schema;
+    statement.tables[qualified] = def->schema;
   };
   for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
@@ -728,8 +738,8 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
     std::string name = name_of(token);
     const TableDef* def = snapshot->find_table(default_ns, name);
     if (def != nullptr && def->schema) {
-      session.tables[def->qualified_name()] = def->schema;
-      session.aliases[name] = def->qualified_name();
+      statement.tables[def->qualified_name()] = def->schema;
+      statement.aliases[name] = def->qualified_name();
     }
   }
   out.append(sql.substr(copied));
@@ -748,48 +758,30 @@ Result<std::string> resolve_tables(EngineSession& session, ExecutorServices& ser
       for (++pos; pos < tokens.size() && !tok(pos).is_symbol(")"); ++pos) {
         if (is_name(tok(pos))) columns.push_back(name_of(tok(pos)));
       }
-      session.insert_columns = std::move(columns);
+      statement.insert_columns = std::move(columns);
     } else if (tok(pos).is_keyword("default") && tok(pos + 1).is_keyword("values")) {
-      session.insert_columns = std::vector<std::string>();
+      statement.insert_columns = std::vector<std::string>();
     }
   }
-  for (const auto& [qualified, schema] : session.tables) {
-    KALAM_RETURN_IF_ERROR(ensure_declared(session, qualified, *schema));
+  for (const auto& [qualified, schema] : statement.tables) {
+    KALAM_RETURN_IF_ERROR(ensure_declared(connection, qualified, *schema));
   }
-  for (const auto& [name, qualified] : session.aliases) {
-    KALAM_RETURN_IF_ERROR(ensure_alias(session, name, qualified, *session.tables[qualified]));
+  for (const auto& [name, qualified] : statement.aliases) {
+    KALAM_RETURN_IF_ERROR(ensure_alias(connection, name, qualified, *statement.tables[qualified]));
   }
   // An alias left by an earlier statement (another namespace) must not capture a name
   // that this statement means differently (e.g. system.users as `users`).
   for (const Token& token : tokens) {
     if (!is_name(token)) continue;
     std::string name = name_of(token);
-    if (session.aliases.count(name) != 0 || session.temp_declared.count(name) == 0) continue;
-    session.internal_ddl = true;
+    if (statement.aliases.count(name) != 0 || connection.temp_declared.count(name) == 0) continue;
+    connection.internal_ddl = true;
     std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";
-    sqlite3_exec(session.db, drop.c_str(), nullptr, nullptr, nullptr);
-    session.internal_ddl = false;
-    session.temp_declared.erase(name);
+    sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
+    connection.internal_ddl = false;
+    connection.temp_declared.erase(name);
   }
   return out;
-}
-
-std::mutex& commit_mutex() { return row_commit_mutex(); }
-
-// The _seq of the row stored under `key` (0 when absent).
-Result<int64_t> stored_seq(ExecutorServices& services, const std::string& key) {
-  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value, services.storage->get(ColumnFamily::kRows, key));
-  if (!value) return int64_t{0};
-  KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(*value));
-  return header.seq;
-}
-
-constexpr std::string_view kConcurrentInsertKey = "(concurrent insert)";
-
-Status concurrent_insert_error() {
-  return Status(ErrorCode::kPrimaryKeyViolation, "a concurrent statement inserted the same primary key")
-      .with_detail("key", std::string(kConcurrentInsertKey))
-      .with_detail("concurrent", true);
 }
 
 // A key or UNIQUE value that was free when the statement looked and was taken by a
@@ -801,33 +793,17 @@ bool is_concurrent_insert(const Status& status) {
   return flag != nullptr && *flag;
 }
 
-// REQUIRES: commit_mutex() held. Write-write conflict check: every key still has the
-// stored version it had when first written. A key that was absent and is now taken
-// by a concurrent commit is a duplicate key; any other change is a conflict.
-Status check_unchanged(ExecutorServices& services, const std::map<std::string, int64_t>& base_seq) {
-  for (const auto& [key, base] : base_seq) {
-    KALAM_ASSIGN_OR_RETURN(int64_t current, stored_seq(services, key));
-    if (current == base) continue;
-    if (base == 0) return concurrent_insert_error();
-    return Status(ErrorCode::kTransactionConflict,
-                  "another statement changed a row this one writes since it was read; nothing was committed");
-  }
-  return Status::ok();
-}
-
-void append_rows(WriteBatch& batch, const PendingWrites& writes) {
-  for (const auto& [key, value] : writes.rows) {
-    if (value) {
-      batch.put(ColumnFamily::kRows, key, *value);
-    } else {
-      batch.del(ColumnFamily::kRows, key);
-    }
-  }
+// A table the statement wrote was dropped or re-indexed before its commit.
+bool is_schema_conflict(const Status& status) {
+  if (status.code() != ErrorCode::kTransactionConflict) return false;
+  const DetailValue* reason = status.detail("reason");
+  const auto* text = reason == nullptr ? nullptr : std::get_if<std::string>(reason);
+  return text != nullptr && *text == "schema";
 }
 
 // "pk" / "nn" flags of a result column that is a plain column of a KalamDB or system
 // table (empty for computed columns).
-std::vector<std::string> column_flags(const EngineSession& session, sqlite3_stmt* stmt, int column) {
+std::vector<std::string> column_flags(const StatementState& session, sqlite3_stmt* stmt, int column) {
   std::vector<std::string> flags;
   const char* database = sqlite3_column_database_name(stmt, column);
   const char* table = sqlite3_column_table_name(stmt, column);
@@ -862,20 +838,12 @@ std::vector<std::string> column_flags(const EngineSession& session, sqlite3_stmt
 
 Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
   std::shared_ptr<TransactionState> tx = std::move(ctx.transaction);
-  if (!tx || tx->writes.rows.empty()) return Status::ok();
-  WriteBatch batch;
-  append_rows(batch, tx->writes);
+  if (!tx || tx->writes.empty()) return Status::ok();
+  WriteBatch audits;
   for (const PendingAudit& audit : tx->audits) {
-    log_dml_operation(batch, ctx, services_, audit.action, audit.target, audit.rows_affected);
+    log_dml_operation(audits, ctx, services_, audit.action, audit.target, audit.rows_affected);
   }
-  {
-    std::lock_guard<std::mutex> lock(commit_mutex());
-    KALAM_RETURN_IF_ERROR(check_unchanged(services_, tx->base_seq));
-    KALAM_RETURN_IF_ERROR(verify_unique_claims(services_, tx->unique_claims, tx->writes, ctx.timestamp_us));
-    KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
-    if (services_.live != nullptr && !tx->changes.empty()) services_.live->publish(tx->changes);
-  }
-  return Status::ok();
+  return services_.tables->commit(tx->writes, audits, services_.live);
 }
 
 Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sql) {
@@ -897,11 +865,12 @@ Status bind_internal(sqlite3_stmt* stmt, const InternalBinds& binds) {
 // Resolves, prepares (cached), binds and runs one SQL statement inside the running
 // engine statement; its writes join the statement's pending writes. Returns its rows.
 // `prepare_only`: resolve and prepare (which runs the authorizer) without running.
-Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+Result<RowsResult> run_sql(StatementState& session, ExecutorServices& services, ExecutionContext& ctx,
                            std::string_view sql, const InternalBinds& binds, bool read_only,
                            bool prepare_only = false) {
+  EngineConnection& connection = engine_connection();
   session.insert_columns.reset();
-  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(session, services, sql));
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(connection, session, services, sql));
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
   // callers for whom it made the same decisions: the key includes the role and
   // whether writes are allowed (scopes are applied at run time, not at prepare).
@@ -912,8 +881,8 @@ Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, E
                           (session.allow_writes ? "\x01w\x01" : "\x01r\x01") + std::string(sql) + "\x01" +
                           resolved;
   CachedStatement stmt;
-  int rc = stmt.acquire(session, cache_key, resolved);
-  if (rc != SQLITE_OK) return engine_error(session.db, rc, true, ctx);
+  int rc = stmt.acquire(connection, cache_key, resolved);
+  if (rc != SQLITE_OK) return engine_error(connection.db, rc, true, ctx);
   if (!stmt) return Status(ErrorCode::kEmptySql, "empty statement");
   if (read_only && !sqlite3_stmt_readonly(stmt.get())) {
     return Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
@@ -971,7 +940,7 @@ Result<RowsResult> run_sql(EngineSession& session, ExecutorServices& services, E
     }
     result.rows.push_back(std::move(row));
   }
-  if (rc != SQLITE_DONE) return engine_error(session.db, rc, false, ctx);
+  if (rc != SQLITE_DONE) return engine_error(connection.db, rc, false, ctx);
   return result;
 }
 
@@ -1017,7 +986,7 @@ const char* rowid_alias(const TableSchema& schema) {
 // INSERT … ON CONFLICT … DO UPDATE: each proposed row is INSERTed as a probe; a row
 // that conflicts on the target is not written, and the existing row is UPDATEd instead
 // with `excluded.<column>` bound to the proposed row's values.
-Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+Status run_upsert(StatementState& session, ExecutorServices& services, ExecutionContext& ctx,
                   const DmlClauses& clauses) {
   const UpsertClause& upsert = *clauses.upsert;
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
@@ -1041,17 +1010,29 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
     for (const std::string& name : upsert.conflict_columns) target.push_back(to_lower(name));
     std::sort(pk_names.begin(), pk_names.end());
     std::sort(target.begin(), target.end());
-    const ColumnDef* unique = target.size() == 1 ? schema->find_column(upsert.conflict_columns[0]) : nullptr;
+    // A UNIQUE index (or UNIQUE column) on exactly these columns.
+    const IndexDef* unique = nullptr;
+    for (const IndexDef& index : schema->indexes) {
+      if (!index.unique || index.state != IndexState::kReady) continue;
+      std::vector<std::string> names;
+      for (uint32_t column_id : index.column_ids) {
+        const ColumnDef* column = schema->find_column_by_id(column_id);
+        names.push_back(column == nullptr ? std::string() : to_lower(column->name));
+      }
+      std::sort(names.begin(), names.end());
+      if (names == target) unique = &index;
+    }
     if (!schema->hidden_primary_key && target == pk_names) {
       probe.target = ConflictTarget::kPrimaryKey;
-    } else if (unique != nullptr && unique->unique) {
-      probe.target = ConflictTarget::kUniqueColumn;
-      probe.unique_column_id = unique->column_id;
+    } else if (unique != nullptr) {
+      probe.target = ConflictTarget::kUniqueIndex;
+      probe.unique_index_id = unique->index_id;
     } else {
       std::string list;
       for (const std::string& name : upsert.conflict_columns) list += (list.empty() ? "" : ", ") + name;
       return Status(ErrorCode::kInvalidArgument,
-                    "ON CONFLICT (" + list + ") names neither the primary key nor a UNIQUE column of " +
+                    "ON CONFLICT (" + list +
+                        ") names neither the primary key nor a UNIQUE column or index of " +
                         schema->qualified_name())
           .with_detail("argument", std::string("on_conflict"));
     }
@@ -1113,7 +1094,7 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
                        Value(session.rowid_for(*session.upsert.conflict_key, session.upsert.conflict_seq)));
     for (size_t idx = 0; idx < columns.size(); ++idx) {
       binds.emplace_back(kInternalParamBase + 1 + static_cast<int64_t>(idx),
-                         row_column_value(*schema, session.upsert.excluded, columns[idx]));
+                         TableStore::column_value(*schema, session.upsert.excluded, columns[idx]));
     }
     session.upsert_update_key = *session.upsert.conflict_key;
     session.upsert = UpsertProbe{};  // the UPDATE's own conflicts are errors
@@ -1127,7 +1108,7 @@ Status run_upsert(EngineSession& session, ExecutorServices& services, ExecutionC
 
 // RETURNING: the statement's list evaluated over the rows it wrote, through the same
 // virtual table (so types, flags and `*` are those of the table).
-Result<RowsResult> run_returning(EngineSession& session, ExecutorServices& services, ExecutionContext& ctx,
+Result<RowsResult> run_returning(StatementState& session, ExecutorServices& services, ExecutionContext& ctx,
                                  const DmlClauses& clauses) {
   KALAM_ASSIGN_OR_RETURN(std::shared_ptr<const TableSchema> schema, dml_target(services, ctx, clauses));
   session.serve_returned = true;
@@ -1156,12 +1137,15 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   }
   for (int attempt = 1;; ++attempt) {
     Result<EngineOutcome> outcome = execute_once(ctx, clauses, allow_writes);
-    // Two statements that resolve conflicts (upserts, OR IGNORE, OR REPLACE) inserting
-    // the same new key or UNIQUE value at once: both found it free, one commit won. Run
-    // the loser again, so that it finds the row and resolves the conflict as written
-    // (autocommit only).
-    if (!outcome.is_ok() && clauses.resolves_conflicts && ctx.transaction == nullptr && attempt < 4 &&
-        is_concurrent_insert(outcome.status())) {
+    // Run again (autocommit only):
+    //  - two statements that resolve conflicts (upserts, OR IGNORE, OR REPLACE)
+    //    inserting the same new key or UNIQUE value at once both found it free and one
+    //    commit won: the loser now finds the row and resolves the conflict as written;
+    //  - a table the statement wrote was re-indexed (or dropped) before it committed:
+    //    its index entries were derived from the old definition.
+    if (!outcome.is_ok() && ctx.transaction == nullptr && attempt < 4 &&
+        ((clauses.resolves_conflicts && is_concurrent_insert(outcome.status())) ||
+         is_schema_conflict(outcome.status()))) {
       continue;
     }
     return outcome;
@@ -1170,63 +1154,68 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
 
 Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const DmlClauses& clauses,
                                                 bool allow_writes) {
-  EngineSession& session = engine_session();
-  session.begin_statement(ctx, services_);
-  session.allow_writes = allow_writes;
-  struct Reset {
-    ~Reset() {
-      engine_session().end_statement();
-      engine_session().allow_writes = false;
-    }
-  } reset;
+  EngineConnection& connection = engine_connection();
+  StatementState statement;
+  WriteSet own_writes;  // autocommit: the statement's own
+  statement.ctx = &ctx;
+  statement.services = &services_;
+  statement.store = services_.tables;
+  statement.tx = ctx.transaction.get();
+  statement.writes = statement.tx != nullptr ? &statement.tx->writes : &own_writes;
+  statement.allow_writes = allow_writes;
+  statement.view.writes = statement.writes;
+  statement.view.now_us = ctx.timestamp_us;
+  statement.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
+  statement.collect_returned = clauses.returning.has_value();
+  statement.param_placements = clauses.params;
+  struct Running {
+    EngineConnection& connection;
+    ~Running() { connection.statement = nullptr; }
+  } running{connection};
+  connection.statement = &statement;
 
-  session.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
-  session.collect_returned = clauses.returning.has_value();
-  session.param_placements = clauses.params;
   RowsResult result;
   if (clauses.upsert) {
-    KALAM_RETURN_IF_ERROR(run_upsert(session, services_, ctx, clauses));
+    KALAM_RETURN_IF_ERROR(run_upsert(statement, services_, ctx, clauses));
   } else {
-    KALAM_ASSIGN_OR_RETURN(result, run_sql(session, services_, ctx, clauses.base_sql, {}, !allow_writes));
-  }
-  if (clauses.returning) {
-    KALAM_ASSIGN_OR_RETURN(result, run_returning(session, services_, ctx, clauses));
+    KALAM_ASSIGN_OR_RETURN(result, run_sql(statement, services_, ctx, clauses.base_sql, {}, !allow_writes));
   }
   KALAM_RETURN_IF_ERROR(ctx.check_deadline(allow_writes ? "DML" : "SELECT"));
 
   EngineOutcome outcome;
-  outcome.inserted = session.counts.inserted;
-  outcome.updated = session.counts.updated;
-  outcome.deleted = session.counts.deleted;
-  uint64_t affected = session.counts.inserted + session.counts.updated + session.counts.deleted;
-  if (session.tx != nullptr) {
-    // Inside BEGIN … COMMIT: the statement's writes join the transaction.
-    TransactionState& tx = *session.tx;
-    for (auto& [key, value] : session.pending.rows) tx.writes.rows[key] = std::move(value);
-    for (const auto& [key, seq] : session.base_seq) tx.base_seq.emplace(key, seq);
-    if (allow_writes && affected > 0)
-      tx.audits.push_back(PendingAudit{session.statement_action, "table:" + session.written_table, affected});
-    for (RowChange& change : session.changes) tx.changes.push_back(std::move(change));
-    for (UniqueClaim& claim : session.unique_claims) tx.unique_claims.push_back(std::move(claim));
-  } else if (!session.pending.rows.empty()) {
-    // Autocommit: every row of the statement plus its audit row in one atomic batch.
-    WriteBatch batch;
-    append_rows(batch, session.pending);
-    log_dml_operation(batch, ctx, services_, session.statement_action, "table:" + session.written_table,
-                      affected);
-    {
-      std::lock_guard<std::mutex> lock(commit_mutex());
-      KALAM_RETURN_IF_ERROR(check_unchanged(services_, session.base_seq));
-      KALAM_RETURN_IF_ERROR(
-          verify_unique_claims(services_, session.unique_claims, session.pending, ctx.timestamp_us));
-      KALAM_RETURN_IF_ERROR(services_.storage->write(batch));
-      // Published under the commit lock so subscribers see commits in commit order
-      // (LiveQueryManager::publish queues and returns).
-      if (services_.live != nullptr && !session.changes.empty()) services_.live->publish(session.changes);
+  outcome.inserted = statement.counts.inserted;
+  outcome.updated = statement.counts.updated;
+  outcome.deleted = statement.counts.deleted;
+  outcome.returning = clauses.returning.has_value();
+  uint64_t affected = statement.counts.inserted + statement.counts.updated + statement.counts.deleted;
+  // RETURNING reads the rows written, with the _seq their commit gives them.
+  auto returning = [&]() -> Status {
+    if (!clauses.returning) return Status::ok();
+    for (ReturnedRow& row : statement.returned) {
+      int64_t seq = statement.writes->final_seq_of(row.write_index);
+      if (row.write_index != SIZE_MAX && seq != 0) row.row.seq = seq;
     }
+    KALAM_ASSIGN_OR_RETURN(result, run_returning(statement, services_, ctx, clauses));
+    return Status::ok();
+  };
+  if (statement.tx != nullptr) {
+    // Inside BEGIN … COMMIT: the writes are already the transaction's; _seq values are
+    // assigned at COMMIT (RETURNING shows provisional ones).
+    if (allow_writes && affected > 0) {
+      statement.tx->audits.push_back(
+          PendingAudit{statement.statement_action, "table:" + statement.written_table, affected});
+    }
+    KALAM_RETURN_IF_ERROR(returning());
+  } else if (!own_writes.empty()) {
+    // Autocommit: every row of the statement plus its audit row in one atomic batch.
+    WriteBatch audit;
+    log_dml_operation(audit, ctx, services_, statement.statement_action, "table:" + statement.written_table,
+                      affected);
+    KALAM_RETURN_IF_ERROR(services_.tables->commit(own_writes, audit, services_.live, returning));
+  } else {
+    KALAM_RETURN_IF_ERROR(returning());
   }
   outcome.rows = std::move(result);
-  outcome.returning = clauses.returning.has_value();
   return outcome;
 }
 

@@ -11,10 +11,12 @@ class SchemaRegistry;
 class UserStore;
 class SnowflakeGenerator;
 class LiveQueryManager;
+class TableStore;
 struct ServerConfig;
 
 struct ExecutorServices {
   StorageEngine* storage = nullptr;
+  TableStore* tables = nullptr;  // every read and write of table rows goes through it
   SchemaRegistry* schema_registry = nullptr;
   UserStore* users = nullptr;
   SnowflakeGenerator* ids = nullptr;

@@ -14,7 +14,7 @@ uint64_t stored_rows(StorageEngine& storage, uint64_t table_id) {
   prefix.append_u64(table_id);
   uint64_t count = 0;
   EXPECT_TRUE(storage
-                  .scan_prefix(ColumnFamily::kRows, prefix.data(),
+                  .scan_prefix(ColumnFamily::kStreams, prefix.data(),
                                [&](std::string_view, std::string_view) {
                                  ++count;
                                  return true;
@@ -35,15 +35,15 @@ TEST_F(ExecutorTest, EvictionDeletesOnlyExpiredStreamRows) {
   uint64_t keep = snapshot->find_table("app", "keep")->table_id;
   ASSERT_EQ(stored_rows(*storage_, ticks), 3u);
 
-  auto none = evict_expired_stream_rows(*storage_, *snapshot, now_unix_micros());
+  auto none = evict_expired_stream_rows(*tables_, *snapshot, now_unix_micros());
   ASSERT_TRUE(none.is_ok());
   EXPECT_EQ(*none, 0u) << "rows younger than the TTL stay";
 
-  auto evicted = evict_expired_stream_rows(*storage_, *snapshot, now_unix_micros() + 2'000'000);
+  auto evicted = evict_expired_stream_rows(*tables_, *snapshot, now_unix_micros() + 2'000'000);
   ASSERT_TRUE(evicted.is_ok());
   EXPECT_EQ(*evicted, 3u);
   EXPECT_EQ(stored_rows(*storage_, ticks), 0u);
-  EXPECT_EQ(stored_rows(*storage_, keep), 1u) << "other tables are untouched";
+  EXPECT_EQ(stored_rows(*storage_, keep), 0u) << "USER rows are not in the streams family";
 }
 
 TEST_F(ExecutorTest, ExpiredStreamRowsAreNeverReturnedEvenBeforeEviction) {

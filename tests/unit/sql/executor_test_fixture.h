@@ -18,6 +18,7 @@
 #include "sql/executor/sql_executor.h"
 #include "storage/audit_log.h"
 #include "storage/storage_engine.h"
+#include "table_store/table_store.h"
 
 namespace kalam::testing {
 
@@ -44,10 +45,11 @@ class ExecutorTest : public ::testing::Test {
     ids_ = std::make_unique<SnowflakeGenerator>(0);
     registry_ = std::make_unique<SchemaRegistry>(*storage_);
     ASSERT_TRUE(registry_->load(dir_.string()).is_ok());
+    tables_ = std::make_unique<TableStore>(*storage_, *registry_, *ids_);
     users_ = std::make_unique<UserStore>(*storage_);
     ASSERT_TRUE(users_->load().is_ok());
-    services_ = ExecutorServices{storage_.get(), registry_.get(), users_.get(), ids_.get(),
-                                 &config_,       nullptr,         "test-key"};
+    services_ = ExecutorServices{storage_.get(), tables_.get(), registry_.get(), users_.get(),
+                                 ids_.get(),     &config_,      nullptr,         "test-key"};
     handlers_ = std::make_unique<HandlerRegistry>();
     register_all_handlers(*handlers_, services_);
     ExecutorLimits limits;
@@ -57,6 +59,7 @@ class ExecutorTest : public ::testing::Test {
     executor_.reset();
     handlers_.reset();
     users_.reset();
+    tables_.reset();
     registry_.reset();
     if (storage_) storage_->close().permit_unchecked();
     storage_.reset();
@@ -113,6 +116,7 @@ class ExecutorTest : public ::testing::Test {
   std::unique_ptr<StorageEngine> storage_;
   std::unique_ptr<SnowflakeGenerator> ids_;
   std::unique_ptr<SchemaRegistry> registry_;
+  std::unique_ptr<TableStore> tables_;
   std::unique_ptr<UserStore> users_;
   ExecutorServices services_;
   std::unique_ptr<HandlerRegistry> handlers_;

@@ -14,7 +14,7 @@
 
 namespace kalam {
 
-struct TransactionState;  // sql/engine/engine_session.h
+struct TransactionState;  // sql/engine/engine_state.h
 
 struct ExecutionContext {
   std::string user_id;            // the authenticated caller

@@ -7,7 +7,7 @@
 #include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/authorization.h"
-#include "storage/key_encoding.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 
@@ -33,14 +33,12 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
         .with_detail("tables", std::move(names));
   }
   std::vector<std::pair<std::string, std::string>> dropped;
+  std::vector<uint64_t> table_ids;
   for (const TableDef* table : tables) {
     dropped.emplace_back(table->namespace_id, table->table_name);
-    // The tables' rows go in the same batch (a range delete per table id).
-    KeyEncoder begin;
-    begin.append_u64(table->table_id);
-    KeyEncoder end;
-    end.append_u64(table->table_id + 1);
-    change.batch().del_range(ColumnFamily::kRows, begin.data(), end.data());
+    table_ids.push_back(table->table_id);
+    // The tables' data goes in the same batch (range deletes per table id).
+    TableStore::delete_table(change.batch(), table->table_id);
   }
   for (const auto& [namespace_id, table_name] : dropped) change.remove_table(namespace_id, table_name);
   change.remove_namespace(stmt.name);
@@ -51,6 +49,7 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
                         .build());
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP NAMESPACE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  for (uint64_t table_id : table_ids) KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
   if (ctx.default_namespace == stmt.name) ctx.default_namespace.clear();
   return ExecutionResult(SuccessResult{"Namespace '" + stmt.name + "' dropped", 1});
 }

@@ -3,37 +3,18 @@
 // scan the table's rows in every scope.
 #include "sql/executor/handlers/table/alter_table_handler.h"
 
+#include <algorithm>
+
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/json_builder.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
-#include "storage/key_encoding.h"
-#include "storage/row_codec.h"
+#include "sql/executor/helpers/index_builds.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 namespace {
-
-// True when some live row of the table (any scope) satisfies `pred`.
-Result<bool> any_live_row(StorageEngine& storage, const TableSchema& schema,
-                          const std::function<bool(const StoredRow&)>& pred) {
-  KeyEncoder prefix;
-  prefix.append_u64(schema.table_id);
-  bool found = false;
-  Status decode_status;
-  KALAM_RETURN_IF_ERROR(
-      storage.scan_prefix(ColumnFamily::kRows, prefix.data(), [&](std::string_view, std::string_view value) {
-        auto row = decode_row(value);
-        if (!row.is_ok()) {
-          decode_status = row.status();
-          return false;
-        }
-        if (!row->deleted && pred(*row)) found = true;
-        return !found;
-      }));
-  KALAM_RETURN_IF_ERROR(decode_status);
-  return found;
-}
 
 ColumnDef* find_mutable(SchemaVersion& version, const std::string& name) {
   for (ColumnDef& column : version.columns) {
@@ -68,6 +49,7 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   next.version = schema.schema_version() + 1;
   next.created_at_us = ctx.timestamp_us;
   JsonObjectBuilder details;
+  std::vector<uint32_t> dropped_indexes;  // implicit indexes of a dropped column
   switch (stmt.action) {
     case AlterTableAction::kAddColumn: {
       if (find_mutable(next, stmt.column.name) != nullptr) {
@@ -96,7 +78,8 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
       }
       if (needs_empty != nullptr) {
         KALAM_ASSIGN_OR_RETURN(
-            bool has_rows, any_live_row(*services_.storage, schema, [](const StoredRow&) { return true; }));
+            bool has_rows,
+            services_.tables->any_live_row(schema, ctx.timestamp_us, [](const StoredRow&) { return true; }));
         if (has_rows) return invalid_table_argument(needs_empty, "column");
       }
       schema.next_column_id++;
@@ -113,6 +96,28 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
       }
       if (next.columns.size() == 1)
         return invalid_table_argument("a table needs at least one column", "column");
+      // An explicit index on the column blocks the drop; the column's own UNIQUE index
+      // goes with it.
+      std::vector<std::string> blocking;
+      for (const IndexDef& index : schema.indexes) {
+        bool uses = std::find(index.column_ids.begin(), index.column_ids.end(), column->column_id) !=
+                    index.column_ids.end();
+        if (uses && !index.implicit) blocking.push_back(index.name);
+      }
+      if (!blocking.empty()) {
+        return Status(ErrorCode::kDependencyExists, "column '" + column->name + "' is used by index '" +
+                                                        blocking.front() + "': drop the index first")
+            .with_detail("indexes", std::move(blocking));
+      }
+      for (auto it = schema.indexes.begin(); it != schema.indexes.end();) {
+        if (it->implicit && it->column_ids.size() == 1 && it->column_ids[0] == column->column_id) {
+          dropped_indexes.push_back(it->index_id);
+          it = schema.indexes.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (!dropped_indexes.empty()) schema.index_epoch++;
       details.add("drop_column", column->name);
       next.columns.erase(next.columns.begin() + (column - next.columns.data()));
       break;
@@ -171,11 +176,12 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
           }
           break;
         }
-        KALAM_ASSIGN_OR_RETURN(bool has_null,
-                               any_live_row(*services_.storage, schema, [&](const StoredRow& row) {
-                                 const Value* cell = row.cell(column_id);
-                                 return cell == nullptr ? !missing_reads_default : is_null(*cell);
-                               }));
+        KALAM_ASSIGN_OR_RETURN(
+            bool has_null,
+            services_.tables->any_live_row(schema, ctx.timestamp_us, [&](const StoredRow& row) {
+              const Value* cell = row.cell(column_id);
+              return cell == nullptr ? !missing_reads_default : is_null(*cell);
+            }));
         if (has_null) {
           return invalid_table_argument("column '" + column->name + "' holds NULL values", "column");
         }
@@ -201,15 +207,24 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   }
   schema.versions.push_back(std::move(next));
   schema.updated_at_us = ctx.timestamp_us;
+  // A new UNIQUE column gets its implicit index, filled after the change is published.
+  const CatalogSnapshot& current = change.current();
+  std::vector<uint32_t> new_indexes = add_implicit_unique_indexes(
+      schema, IndexState::kBuilding, ctx.user_id, ctx.timestamp_us, [&](std::string_view name) {
+        return current.find_table_of_index(namespace_id, name) != nullptr ||
+               current.find_table(namespace_id, name) != nullptr;
+      });
+  for (uint32_t index_id : dropped_indexes)
+    TableStore::delete_index(change.batch(), schema.table_id, index_id);
   std::string qualified = schema.qualified_name();
-  TableDef def = *table;
-  def.updated_at_us = ctx.timestamp_us;
-  def.definition_json = encode_table_schema(schema);
-  def.schema = std::make_shared<const TableSchema>(std::move(schema));
-  change.put_table(std::move(def));
+  uint64_t table_id = schema.table_id;
+  put_table_schema(change, *table, std::move(schema), ctx.timestamp_us);
   log_ddl_operation(change.batch(), ctx, services_, "ALTER_TABLE", "table:" + qualified, details.build());
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER TABLE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  for (uint32_t index_id : dropped_indexes)
+    KALAM_RETURN_IF_ERROR(services_.tables->purge_index(table_id, index_id));
+  KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, new_indexes));
   return ExecutionResult(SuccessResult{"Table '" + qualified + "' altered", 1});
 }
 

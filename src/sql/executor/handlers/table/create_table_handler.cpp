@@ -130,6 +130,13 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
         .with_detail("name", qualified);
   }
   schema.table_id = change.allocate_table_id();
+  // UNIQUE columns are enforced by implicit UNIQUE indexes (empty: ready at once).
+  const CatalogSnapshot& current = change.current();
+  add_implicit_unique_indexes(schema, IndexState::kReady, ctx.user_id, ctx.timestamp_us,
+                              [&](std::string_view name) {
+                                return current.find_table_of_index(namespace_id, name) != nullptr ||
+                                       current.find_table(namespace_id, name) != nullptr;
+                              });
   TableDef def;
   def.table_id = schema.table_id;
   def.namespace_id = namespace_id;

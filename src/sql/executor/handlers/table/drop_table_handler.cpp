@@ -1,13 +1,13 @@
-// DROP TABLE: the definition goes at once (the name is reusable immediately) and a
-// range delete of the table's rows is written in the same atomic batch; RocksDB
-// reclaims the space in the background. Table ids are never reused.
+// DROP TABLE: the definition goes at once (the name is reusable immediately) and range
+// deletes of the table's rows and index entries are written in the same atomic batch;
+// RocksDB reclaims the space in the background. Table ids are never reused.
 #include "sql/executor/handlers/table/drop_table_handler.h"
 
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/table_access.h"
-#include "storage/key_encoding.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 
@@ -40,16 +40,14 @@ Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const D
                   "'" + qualified + "' is a " + table->table_type + " table, not " + *stmt.kind_keyword)
         .with_detail("argument", std::string("type"));
   }
-  KeyEncoder begin;
-  begin.append_u64(table->table_id);
-  KeyEncoder end;
-  end.append_u64(table->table_id + 1);
-  change.batch().del_range(ColumnFamily::kRows, begin.data(), end.data());
-  change.batch().del_range(ColumnFamily::kStreams, begin.data(), end.data());
+  uint64_t table_id = table->table_id;
+  TableStore::delete_table(change.batch(), table_id);
   change.remove_table(namespace_id, stmt.table.table_name);
   log_ddl_operation(change.batch(), ctx, services_, "DROP_TABLE", "table:" + qualified);
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP TABLE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  // A commit that read the old catalog may still be writing: remove what it leaves.
+  KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
   return ExecutionResult(SuccessResult{"Table '" + qualified + "' dropped", 1});
 }
 

@@ -6,8 +6,7 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "storage/key_encoding.h"
-#include "storage/row_codec.h"
+#include "table_store/table_store.h"
 
 namespace kalam {
 
@@ -18,21 +17,9 @@ Status ShowStatsHandler::check_authorization(const ExecutionContext&, const Show
 Result<ExecutionResult> ShowStatsHandler::execute(ExecutionContext& ctx, const ShowStatsStmt& stmt) {
   auto snapshot = services_.schema_registry->snapshot();
   KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*snapshot, stmt.table, ctx));
-  KeyEncoder prefix;
-  prefix.append_u64(table->table_id);
-  int64_t hot_rows = 0;
-  Status decode_status;
-  KALAM_RETURN_IF_ERROR(services_.storage->scan_prefix(ColumnFamily::kRows, prefix.data(),
-                                                       [&](std::string_view, std::string_view value) {
-                                                         auto header = decode_row_header(value);
-                                                         if (!header.is_ok()) {
-                                                           decode_status = header.status();
-                                                           return false;
-                                                         }
-                                                         hot_rows += header->deleted ? 0 : 1;
-                                                         return true;
-                                                       }));
-  KALAM_RETURN_IF_ERROR(decode_status);
+  KALAM_ASSIGN_OR_RETURN(uint64_t live_rows,
+                         services_.tables->count_live_rows(*table->schema, ctx.timestamp_us));
+  int64_t hot_rows = static_cast<int64_t>(live_rows);
   RowsResult result;
   result.schema = {{"table_name", DataType::kText, {"nn"}},   {"namespace_id", DataType::kText, {"nn"}},
                    {"table_type", DataType::kText, {"nn"}},   {"schema_version", DataType::kInt, {"nn"}},

@@ -1,7 +1,7 @@
 // BEGIN / START TRANSACTION: opens the request's transaction.
 #include "sql/executor/handlers/transaction/begin_handler.h"
 
-#include "sql/engine/engine_session.h"
+#include "sql/engine/engine_state.h"
 
 namespace kalam {
 

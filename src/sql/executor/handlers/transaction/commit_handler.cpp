@@ -2,7 +2,7 @@
 // wrote was changed concurrently; then nothing is written).
 #include "sql/executor/handlers/transaction/commit_handler.h"
 
-#include "sql/engine/engine_session.h"
+#include "sql/engine/engine_state.h"
 
 namespace kalam {
 

@@ -1,7 +1,7 @@
 // ROLLBACK: discards the transaction's writes.
 #include "sql/executor/handlers/transaction/rollback_handler.h"
 
-#include "sql/engine/engine_session.h"
+#include "sql/engine/engine_state.h"
 
 namespace kalam {
 

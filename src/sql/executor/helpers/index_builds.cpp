@@ -1,0 +1,83 @@
+// Index builds after their catalog change (see index_builds.h).
+#include "sql/executor/helpers/index_builds.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "table_store/table_store.h"
+
+namespace kalam {
+
+void put_table_schema(CatalogChange& change, const TableDef& table, TableSchema schema, int64_t now_us) {
+  TableDef def = table;
+  def.updated_at_us = now_us;
+  def.definition_json = encode_table_schema(schema);
+  def.schema = std::make_shared<const TableSchema>(std::move(schema));
+  change.put_table(std::move(def));
+}
+
+namespace {
+
+// Removes the index from the catalog (a failed build) and purges its entries.
+Status drop_failed_index(ExecutorServices& services, uint64_t table_id, uint32_t index_id, int64_t now_us) {
+  {
+    CatalogChange change = services.schema_registry->begin_change();
+    const TableDef* table = change.current().find_table_by_id(table_id);
+    if (table == nullptr || !table->schema) return Status::ok();
+    TableSchema schema = *table->schema;
+    auto it = std::find_if(schema.indexes.begin(), schema.indexes.end(),
+                           [&](const IndexDef& index) { return index.index_id == index_id; });
+    if (it == schema.indexes.end()) return Status::ok();
+    schema.indexes.erase(it);
+    schema.index_epoch++;
+    TableStore::delete_index(change.batch(), table_id, index_id);
+    put_table_schema(change, *table, std::move(schema), now_us);
+    KALAM_RETURN_IF_ERROR(change.commit());
+  }
+  return services.tables->purge_index(table_id, index_id);
+}
+
+}  // namespace
+
+Status complete_index_builds(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
+                             const std::vector<uint32_t>& index_ids) {
+  if (index_ids.empty()) return Status::ok();
+  // Commits derived from the catalog before the indexes existed must be written first:
+  // the build reads what they wrote.
+  services.tables->wait_for_commits_in_flight();
+  std::vector<uint32_t> built;
+  for (uint32_t index_id : index_ids) {
+    auto catalog = services.schema_registry->snapshot();
+    const TableDef* table = catalog->find_table_by_id(table_id);
+    if (table == nullptr || !table->schema || table->schema->find_index(index_id) == nullptr) continue;
+    auto deadline = ctx.deadline;
+    Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows, [deadline] {
+      return std::chrono::steady_clock::now() >= deadline;
+    });
+    if (!status.is_ok()) {
+      drop_failed_index(services, table_id, index_id, ctx.timestamp_us).permit_unchecked();
+      for (uint32_t done : built)
+        drop_failed_index(services, table_id, done, ctx.timestamp_us).permit_unchecked();
+      if (status.code() == ErrorCode::kTimeoutHandlerExecution) return ctx.check_deadline("CREATE INDEX");
+      return status;
+    }
+    built.push_back(index_id);
+  }
+  CatalogChange change = services.schema_registry->begin_change();
+  const TableDef* table = change.current().find_table_by_id(table_id);
+  if (table == nullptr || !table->schema) return Status::ok();
+  TableSchema schema = *table->schema;
+  bool changed = false;
+  for (IndexDef& index : schema.indexes) {
+    if (std::find(built.begin(), built.end(), index.index_id) != built.end() &&
+        index.state == IndexState::kBuilding) {
+      index.state = IndexState::kReady;
+      changed = true;
+    }
+  }
+  if (!changed) return Status::ok();
+  put_table_schema(change, *table, std::move(schema), ctx.timestamp_us);
+  return change.commit();
+}
+
+}  // namespace kalam

@@ -1,0 +1,260 @@
+// TableStore: the storage seam of USER, SHARED and STREAM tables. For one (table, scope)
+// it offers point reads by primary key, pull cursors over primary-key, secondary-index
+// and `_seq` ranges (forward or reverse, with a limit and a column projection, at an
+// explicit snapshot, reading through a WriteSet), the writes of a statement or
+// transaction (with index maintenance and UNIQUE checks by index look-up), and the one
+// commit function: per-key locks, conflict and constraint checks, one atomic batch of
+// rows, index entries, `_seq` entries and the caller's audit rows, a place in the global
+// commit sequence, and the hand-off of the changes to the LiveQueryManager after they
+// are durable, in commit order.
+//
+// Concurrency: every method is thread-safe; a WriteSet, a ReadView and a cursor belong
+// to one thread. No process-wide lock is held across RocksDB reads or writes: commits
+// lock only the keys they write or read (sorted, so they cannot deadlock) and take the
+// sequencer's mutex only to draw _seq values and to publish.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/table_schema.h"
+#include "common/status.h"
+#include "common/value.h"
+#include "live/live_query_manager.h"
+#include "storage/row_codec.h"
+#include "storage/storage_engine.h"
+#include "table_store/write_set.h"
+
+namespace kalam {
+
+class SchemaRegistry;
+class SnowflakeGenerator;
+class KeyLockTable;
+class CommitSequencer;
+
+// One scope of one table as a statement sees it.
+struct ScopeRef {
+  std::shared_ptr<const TableSchema> schema;
+  std::string scope;         // user id (USER/STREAM) or "" (SHARED)
+  std::string scope_prefix;  // row_scope_prefix(table_id, scope)
+  ColumnFamily family = ColumnFamily::kRows;
+
+  static ScopeRef of(std::shared_ptr<const TableSchema> schema, std::string_view effective_user);
+  const TableSchema& table() const { return *schema; }
+  bool is_stream() const { return schema->table_type == TableType::kStream; }
+};
+
+// What a read sees: a snapshot (null = the latest committed state), the reader's own
+// uncommitted writes, and the time STREAM rows expire against.
+struct ReadView {
+  std::shared_ptr<const StorageSnapshot> snapshot;
+  const WriteSet* writes = nullptr;
+  int64_t now_us = 0;
+};
+
+struct ScanBound {
+  Value value;
+  bool inclusive = true;
+};
+
+struct ScanSpec {
+  enum class Access : uint8_t {
+    kPrimaryKey,  // rows in primary-key order
+    kIndex,       // rows in the order of a secondary index (`index_id`)
+    kSeq,         // rows in _seq order (the `_seq` index)
+  };
+  Access access = Access::kPrimaryKey;
+  uint32_t index_id = 0;
+  // Equalities on the leading key columns (primary key or index columns), in key order,
+  // then bounds on the next key column (for kSeq: bounds on _seq, no equalities).
+  std::vector<Value> equal;
+  std::optional<ScanBound> lower;
+  std::optional<ScanBound> upper;
+  bool reverse = false;
+  uint64_t limit = UINT64_MAX;  // rows returned, then the cursor ends
+  // Column ids to decode (sorted); nullptr decodes every cell.
+  const std::vector<uint32_t>* columns = nullptr;
+  bool include_deleted = false;  // tombstones too (else only live rows)
+};
+
+// A pull cursor over one scope. The cursor is positioned on its first row when opened.
+class RowCursor {
+ public:
+  virtual ~RowCursor() = default;
+  virtual bool valid() const = 0;
+  virtual Status next() = 0;
+  // The current row's key and row (header, and the requested cells). Valid until next().
+  virtual const std::string& key() const = 0;
+  virtual const StoredRow& row() const = 0;
+  // Entries examined so far (rows, index or _seq entries), for benchmarks and tests.
+  virtual uint64_t entries_read() const = 0;
+};
+
+// A UNIQUE index that already holds the values of a row being written.
+struct UniqueConflict {
+  const IndexDef* index = nullptr;
+  std::string other_key;  // the row key holding the values
+  std::string values_text;
+};
+
+// The result of a consistency check of one table (all scopes).
+struct ConsistencyReport {
+  uint64_t rows = 0;  // row versions (tombstones included)
+  uint64_t live_rows = 0;
+  uint64_t index_entries = 0;  // secondary-index entries checked
+  uint64_t seq_entries = 0;
+  std::vector<std::string> problems;  // empty when consistent (at most 100 listed)
+};
+
+class TableStore {
+ public:
+  TableStore(StorageEngine& storage, SchemaRegistry& registry, SnowflakeGenerator& ids);
+  ~TableStore();
+  TableStore(const TableStore&) = delete;
+  TableStore& operator=(const TableStore&) = delete;
+
+  StorageEngine& storage() { return storage_; }
+
+  // ---- reads ----------------------------------------------------------------------
+
+  // The row key of `pk_values` (stored forms, primary-key order) in `table`.
+  std::string row_key(const ScopeRef& table, const std::vector<Value>& pk_values) const;
+  // A hidden primary key (tables without a declared key): keyed by `id`.
+  std::string hidden_row_key(const ScopeRef& table, int64_t id) const;
+  // Whether `key` is a row key of `table`'s scope.
+  bool owns_key(const ScopeRef& table, std::string_view key) const;
+
+  // The row under `key` (pending write first, else the view's snapshot); tombstones and
+  // expired STREAM rows are returned as they are: the caller decides.
+  Result<std::optional<StoredRow>> get(const ReadView& view, const ScopeRef& table, const std::string& key,
+                                       const std::vector<uint32_t>* columns = nullptr) const;
+
+  // A cursor over `spec`. Errors: NOT_FOUND (index_id unknown), storage errors.
+  Result<std::unique_ptr<RowCursor>> open_cursor(const ReadView& view, const ScopeRef& table,
+                                                 const ScanSpec& spec) const;
+
+  // ---- writes of a statement or transaction ---------------------------------------
+
+  // The latest version of `key` for a write decision: the write set's own version, else
+  // the latest committed one, whose _seq becomes the write set's base for the key.
+  Result<std::optional<StoredRow>> load_for_write(WriteSet& writes, const ScopeRef& table,
+                                                  const std::string& key) const;
+  // The latest committed version of `key`, read by primary key inside a statement that
+  // writes (or a transaction): its _seq is checked again at commit.
+  Result<std::optional<StoredRow>> read_for_transaction(WriteSet& writes, const ReadView& view,
+                                                        const ScopeRef& table, const std::string& key) const;
+
+  // The first UNIQUE index (ready or being built) of `table` on which a live row other
+  // than `key` holds `row`'s values (none of them NULL), looking at the write set and the
+  // latest committed entries; nullopt when there is none. A value found free is claimed:
+  // the commit checks it again under a lock.
+  Result<std::optional<UniqueConflict>> check_unique(WriteSet& writes, const ReadView& view,
+                                                     const ScopeRef& table, const std::string& key,
+                                                     const StoredRow& row) const;
+
+  // Writes `row` (a new version or a tombstone) under `key`, replacing `old` (what
+  // load_for_write returned): index entries follow in the write set. Returns the write's
+  // index in the write log (its final _seq is known after the commit).
+  size_t put(WriteSet& writes, const ScopeRef& table, const std::string& key,
+             const std::optional<StoredRow>& old, StoredRow row) const;
+
+  // ---- commit ----------------------------------------------------------------------
+
+  // Called by commit() after the final _seq values are assigned, before the batch is
+  // written; an error aborts the commit (nothing is written).
+  using BeforeWrite = std::function<Status()>;
+
+  // Commits `writes` and `extra` (audit rows) in one atomic batch. Errors (nothing is
+  // written): TRANSACTION_CONFLICT (a key written or read by primary key changed since;
+  // details.reason = "schema" when a written table's indexes changed or it was dropped),
+  // PRIMARY_KEY_VIOLATION with details.concurrent = true (a key or UNIQUE value that was
+  // free is now taken), storage errors. On success the changes reach `live` (when not
+  // null) after the batch is durable, in commit order. `writes` is left with its final
+  // _seq values (final_seq_of).
+  Status commit(WriteSet& writes, const WriteBatch& extra, LiveQueryManager* live,
+                const BeforeWrite& before_write = {});
+
+  // The highest _seq such that every commit that drew a _seq up to it has finished
+  // (written or failed): a reader of the `_seq` index up to it misses nothing.
+  int64_t visible_seq() const;
+
+  // Waits until every commit that drew its _seq values before this call has finished.
+  // DDL calls it after publishing a catalog change, so that no commit derived from the
+  // old catalog is still writing.
+  void wait_for_commits_in_flight();
+
+  // ---- tables and indexes (DDL, jobs, admin) ---------------------------------------
+
+  // Range deletes of all of a table's data (rows, _seq, index, expiry entries).
+  static void delete_table(WriteBatch& batch, uint64_t table_id);
+  // Range deletes of one index's entries.
+  static void delete_index(WriteBatch& batch, uint64_t table_id, uint32_t index_id);
+
+  // After a catalog change that dropped a table (or index) committed with its range
+  // deletes: waits for the commits still in flight from before it, then deletes the
+  // range again, so that none of their writes survives.
+  Status purge_table(uint64_t table_id);
+  Status purge_index(uint64_t table_id, uint32_t index_id);
+
+  // Live rows of the table over all scopes (tombstones and expired STREAM rows excluded).
+  Result<uint64_t> count_live_rows(const TableSchema& schema, int64_t now_us) const;
+  // Whether a live row of any scope satisfies `pred`.
+  Result<bool> any_live_row(const TableSchema& schema, int64_t now_us,
+                            const std::function<bool(const StoredRow&)>& pred) const;
+
+  // Fills index `index_id` of the table (all scopes) from the rows stored, `batch_rows`
+  // rows per atomic batch, each batch under the row locks of its keys, so concurrent
+  // writers wait for one batch at most. For a UNIQUE index, two live rows with the same
+  // non-NULL values fail it with PRIMARY_KEY_VIOLATION (entries written so far stay:
+  // the caller drops the index). `cancelled` is polled between batches.
+  Status build_index(const TableSchema& schema, uint32_t index_id, size_t batch_rows,
+                     const std::function<bool()>& cancelled = {});
+  // Rebuilds the `_seq` entries of the table (all scopes) from its rows.
+  Status rebuild_seq_index(const TableSchema& schema, size_t batch_rows);
+
+  // Checks that every index entry and `_seq` entry has its row and every row its entries.
+  Result<ConsistencyReport> check_table(const TableSchema& schema) const;
+
+  // Deletes STREAM rows of `schema` whose TTL expired by `now_us` (rows, their index,
+  // `_seq` and expiry entries), reading only the expired part of the expiry index.
+  // Returns the number of rows deleted.
+  Result<uint64_t> evict_expired(const TableSchema& schema, int64_t now_us, size_t batch_rows = 1000);
+
+  // The effective value of `column` in `row` written under any schema version: dropped
+  // columns are gone, added columns read as the literal default they were added with (or
+  // NULL).
+  static Value column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column);
+
+ private:
+  struct LockedKeys;
+  Status validate(WriteSet& writes) const;
+  Status check_epochs(const WriteSet& writes) const;
+  void build_batch(WriteSet& writes, const WriteBatch& extra, WriteBatch* batch) const;
+  void index_deltas(WriteSet& writes, const ScopeRef& table, std::string_view pk,
+                    const std::optional<StoredRow>& old_row, const std::optional<StoredRow>& new_row) const;
+
+  StorageEngine& storage_;
+  SchemaRegistry& registry_;
+  SnowflakeGenerator& ids_;
+  std::unique_ptr<KeyLockTable> locks_;
+  std::unique_ptr<CommitSequencer> sequencer_;
+};
+
+// PRIMARY_KEY_VIOLATION: UNIQUE index `index` already holds `values_text` (details:
+// table, key, constraint = "unique", and column_name for a UNIQUE column or index for an
+// index; concurrent = true when a concurrent commit took the value).
+Status unique_violation_error(const TableSchema& schema, const IndexDef& index,
+                              const std::string& values_text, bool concurrent);
+
+// Whether `row` is expired in a STREAM table with `ttl_seconds` at `now_us`.
+bool stream_row_expired(int64_t ttl_seconds, const StoredRow& row, int64_t now_us);
+
+}  // namespace kalam
