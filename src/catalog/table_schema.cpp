@@ -110,6 +110,17 @@ const SchemaVersion* TableSchema::version(int32_t v) const {
   return nullptr;
 }
 
+std::string index_columns_sql(const TableSchema& schema, const IndexDef& index) {
+  std::string text;
+  for (size_t idx = 0; idx < index.column_ids.size(); ++idx) {
+    const ColumnDef* column = schema.find_column_by_id(index.column_ids[idx]);
+    if (!text.empty()) text += ", ";
+    text += column == nullptr ? "?" : column->name;
+    if (idx < index.descending.size() && index.descending[idx]) text += " DESC";
+  }
+  return text;
+}
+
 std::vector<uint32_t> add_implicit_unique_indexes(TableSchema& schema, IndexState state,
                                                   std::string_view created_by, int64_t now_us,
                                                   const std::function<bool(std::string_view)>& name_taken) {
@@ -153,7 +164,7 @@ const IndexDef* TableSchema::find_index(uint32_t index_id) const {
 
 const IndexDef* TableSchema::find_index(std::string_view name) const {
   for (const IndexDef& index : indexes) {
-    if (index.name == name) return &index;
+    if (index.name == name && index.replaces_index_id == 0) return &index;
   }
   return nullptr;
 }
@@ -344,6 +355,7 @@ std::string encode_table_schema(const TableSchema& schema) {
     entry["unique"] = index.unique;
     entry["implicit"] = index.implicit;
     entry["state"] = index.state == IndexState::kReady ? "ready" : "building";
+    if (index.replaces_index_id != 0) entry["replaces"] = index.replaces_index_id;
     entry["created_by"] = index.created_by;
     entry["created_at"] = index.created_at_us;
     indexes.push_back(std::move(entry));
@@ -473,6 +485,8 @@ Result<TableSchema> decode_table_schema(std::string_view text) {
         if (index_reader.ok() && state != "ready" && state != "building")
           index_reader.fail("state", "is unknown");
         index.state = state == "building" ? IndexState::kBuilding : IndexState::kReady;
+        index.replaces_index_id = static_cast<uint32_t>(
+            index_reader.int64("replaces", 0, false, 0, std::numeric_limits<uint32_t>::max()));
         index.created_by = index_reader.string("created_by", false);
         index.created_at_us = index_reader.int64("created_at", 0);
         reader.merge(index_reader);

@@ -90,6 +90,9 @@ struct IndexDef {
   bool unique = false;
   bool implicit = false;  // made for a column's UNIQUE constraint; lives and dies with it
   IndexState state = IndexState::kReady;
+  // REINDEX: this building copy replaces index `replaces_index_id` (same name) once
+  // filled; 0 for every other index.
+  uint32_t replaces_index_id = 0;
   std::string created_by;
   int64_t created_at_us = 0;
 };
@@ -138,6 +141,9 @@ struct TableSchema {
 std::vector<uint32_t> add_implicit_unique_indexes(TableSchema& schema, IndexState state,
                                                   std::string_view created_by, int64_t now_us,
                                                   const std::function<bool(std::string_view)>& name_taken);
+
+// "col1 DESC, col0": an index's columns as written (current column names).
+std::string index_columns_sql(const TableSchema& schema, const IndexDef& index);
 
 // JSON text of the whole definition, history included. Deterministic.
 std::string encode_table_schema(const TableSchema& schema);

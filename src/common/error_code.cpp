@@ -37,6 +37,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(ErrorCode::kCount)> kErr
     {ErrorCode::kNotFoundUser, "NOT_FOUND_USER", 404},
     {ErrorCode::kNotFoundJob, "NOT_FOUND_JOB", 404},
     {ErrorCode::kNotFoundLiveQuery, "NOT_FOUND_LIVE_QUERY", 404},
+    {ErrorCode::kNotFoundIndex, "NOT_FOUND_INDEX", 404},
     {ErrorCode::kNotFoundRoute, "NOT_FOUND", 404},
     {ErrorCode::kMethodNotAllowed, "METHOD_NOT_ALLOWED", 405},
     {ErrorCode::kAlreadyExists, "ALREADY_EXISTS", 409},

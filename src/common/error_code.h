@@ -32,6 +32,7 @@ enum class ErrorCode : uint8_t {
   kNotFoundUser,
   kNotFoundJob,
   kNotFoundLiveQuery,
+  kNotFoundIndex,
   kNotFoundRoute,
   kMethodNotAllowed,
   kAlreadyExists,

@@ -187,6 +187,33 @@ std::vector<SystemTableDef> build_defs() {
         return rows;
       }});
   defs.push_back(SystemTableDef{
+      "indexes",
+      {{"namespace_id", DataType::kText, {"nn"}},
+       {"table_name", DataType::kText, {"nn"}},
+       {"index_name", DataType::kText, {"nn"}},
+       {"columns", DataType::kText, {"nn"}},
+       {"is_unique", DataType::kBoolean, {"nn"}},
+       {"origin", DataType::kText, {"nn"}},
+       {"state", DataType::kText, {"nn"}},
+       {"created_by", DataType::kText, {}},
+       {"created_at", DataType::kTimestamp, {}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+          if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
+          for (const IndexDef& index : table->schema->indexes) {
+            if (index.replaces_index_id != 0) continue;  // a REINDEX copy being built
+            rows.push_back({Value(table->namespace_id), Value(table->table_name), Value(index.name),
+                            Value(index_columns_sql(*table->schema, index)), Value(index.unique),
+                            Value(std::string(index.implicit ? "UNIQUE column" : "CREATE INDEX")),
+                            Value(std::string(index.state == IndexState::kReady ? "ready" : "building")),
+                            optional_text(index.created_by), optional_time(index.created_at_us)});
+          }
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
       "stats",
       {{"metric_name", DataType::kText, {"pk", "nn"}}, {"metric_value", DataType::kBigInt, {"nn"}}},
       Role::kUser,

@@ -458,8 +458,9 @@ int plan_table_scan(const TableSchema& schema, double estimated_rows, sqlite3_in
                             (candidate.plan.descending ? " DESC" : "") + (limit_ok ? " LIMIT" : "");
     consider(std::move(candidate));
   }
-  // A small scope: equalities on any columns, answered by hash look-ups in memory.
-  if (rows <= static_cast<double>(kMaxCachedScopeRows)) {
+  // A small scope without a better path: equalities on any columns, answered by hash
+  // look-ups in memory (a correlated subquery probes it once per outer row).
+  if (best.plan.access == TablePlan::Access::kFullScan && rows <= static_cast<double>(kMaxCachedScopeRows)) {
     Candidate candidate;
     candidate.plan.access = TablePlan::Access::kScopeEquality;
     std::string terms;

@@ -5,6 +5,10 @@
 #include "sql/executor/handlers/dml/delete_handler.h"
 #include "sql/executor/handlers/dml/insert_handler.h"
 #include "sql/executor/handlers/dml/update_handler.h"
+#include "sql/executor/handlers/index/create_index_handler.h"
+#include "sql/executor/handlers/index/drop_index_handler.h"
+#include "sql/executor/handlers/index/reindex_handler.h"
+#include "sql/executor/handlers/index/show_indexes_handler.h"
 #include "sql/executor/handlers/namespace/alter_namespace_handler.h"
 #include "sql/executor/handlers/namespace/create_namespace_handler.h"
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
@@ -19,6 +23,7 @@
 #include "sql/executor/handlers/storage/drop_storage_handler.h"
 #include "sql/executor/handlers/storage/show_storages_handler.h"
 #include "sql/executor/handlers/table/alter_table_handler.h"
+#include "sql/executor/handlers/table/check_table_handler.h"
 #include "sql/executor/handlers/table/create_table_handler.h"
 #include "sql/executor/handlers/table/describe_table_handler.h"
 #include "sql/executor/handlers/table/drop_table_handler.h"
@@ -71,6 +76,12 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kShowStats, std::make_unique<ShowStatsHandler>(services));
   registry.add(K::kShowTables, std::make_unique<ShowTablesHandler>(services));
   registry.add(K::kDescribeTable, std::make_unique<DescribeTableHandler>(services));
+  registry.add(K::kCheckTable, std::make_unique<CheckTableHandler>(services));
+  // Indexes
+  registry.add(K::kCreateIndex, std::make_unique<CreateIndexHandler>(services));
+  registry.add(K::kDropIndex, std::make_unique<DropIndexHandler>(services));
+  registry.add(K::kReindex, std::make_unique<ReindexHandler>(services));
+  registry.add(K::kShowIndexes, std::make_unique<ShowIndexesHandler>(services));
   // Transactions
   registry.add(K::kBeginTransaction, std::make_unique<BeginHandler>(services));
   registry.add(K::kCommitTransaction, std::make_unique<CommitHandler>(services));
@@ -92,10 +103,10 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kAlterUser, std::make_unique<AlterUserHandler>(services));
   registry.add(K::kDropUser, std::make_unique<DropUserHandler>(services));
   registry.add(K::kShowUsers, std::make_unique<ShowUsersHandler>(services));
-  // Not built yet (secondary indexes, flush and jobs, live queries): each answers
+  // Not built yet (flush and jobs, live queries): each answers
   // NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind : {K::kCreateIndex, K::kDropIndex, K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs,
-                 K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
+  for (K kind : {K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery,
+                 K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

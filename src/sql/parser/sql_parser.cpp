@@ -785,6 +785,102 @@ Result<StatementBody> parse_describe_table(Parser& parser) {
   return StatementBody(std::move(stmt));
 }
 
+// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [ns.]name ON [ns.]t (col [COLLATE BINARY] [ASC|DESC], …)
+Result<StatementBody> parse_create_index(Parser& parser) {
+  CreateIndexStmt stmt;
+  parser.accept_keyword("create");
+  stmt.unique = parser.accept_keyword("unique");
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("index"));
+  stmt.if_not_exists = parser.parse_if_not_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.index_name, parser.parse_identifier("index"));
+  if (parser.accept_symbol(".")) {
+    stmt.index_namespace = std::move(stmt.index_name);
+    KALAM_ASSIGN_OR_RETURN(stmt.index_name, parser.parse_identifier("index"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("on"));
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_symbol("("));
+  do {
+    KALAM_ASSIGN_OR_RETURN(std::string column, parser.parse_identifier("column"));
+    if (parser.peek().is_symbol("(") || parser.peek().is_symbol("+") || parser.peek().is_symbol("-") ||
+        parser.peek().is_symbol("||") || parser.peek().is_symbol("*") || parser.peek().is_symbol("/")) {
+      return Status(ErrorCode::kNotImplemented, "indexes on expressions are not supported: list columns")
+          .with_detail("feature", std::string("index on an expression"));
+    }
+    if (parser.accept_keyword("collate")) {
+      const Token& collation = parser.next();
+      if (!collation.is_keyword("binary")) {
+        return Status(ErrorCode::kNotImplemented,
+                      "index columns compare with the BINARY collation only (COLLATE " + collation.text + ")")
+            .with_detail("feature", std::string("COLLATE in an index"));
+      }
+    }
+    bool descending = false;
+    if (parser.accept_keyword("desc")) {
+      descending = true;
+    } else {
+      parser.accept_keyword("asc");
+    }
+    stmt.columns.push_back(std::move(column));
+    stmt.descending.push_back(descending);
+  } while (parser.accept_symbol(","));
+  KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+  if (parser.peek().is_keyword("where")) {
+    return Status(ErrorCode::kNotImplemented, "partial indexes (CREATE INDEX … WHERE) are not supported")
+        .with_detail("feature", std::string("partial index"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_drop_index(Parser& parser) {
+  DropIndexStmt stmt;
+  parser.accept_keywords({"drop", "index"});
+  stmt.if_exists = parser.parse_if_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.index_name, parser.parse_identifier("index"));
+  if (parser.accept_symbol(".")) {
+    stmt.namespace_id = std::move(stmt.index_name);
+    KALAM_ASSIGN_OR_RETURN(stmt.index_name, parser.parse_identifier("index"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_reindex(Parser& parser) {
+  ReindexStmt stmt;
+  parser.accept_keyword("reindex");
+  if (!parser.at_end()) {
+    KALAM_ASSIGN_OR_RETURN(stmt.name, parser.parse_identifier("table or index"));
+    if (parser.accept_symbol(".")) {
+      stmt.namespace_id = std::move(stmt.name);
+      KALAM_ASSIGN_OR_RETURN(stmt.name, parser.parse_identifier("table or index"));
+    }
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_show_indexes(Parser& parser) {
+  ShowIndexesStmt stmt;
+  parser.accept_keyword("show");
+  if (!parser.accept_keyword("indexes")) parser.accept_keyword("index");
+  if (parser.accept_keyword("on") || parser.accept_keyword("from") || parser.accept_keyword("in")) {
+    parser.accept_keyword("table");
+    KALAM_ASSIGN_OR_RETURN(TableRef table, parse_table_ref(parser));
+    stmt.table = std::move(table);
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_check_table(Parser& parser) {
+  CheckTableStmt stmt;
+  parser.accept_keywords({"check", "table"});
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
 }  // namespace
 
 Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
@@ -848,7 +944,10 @@ Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
     if (second.is_keyword("jobs")) return StatementKind::kShowJobs;
     if (second.is_keyword("live") && at(2).is_keyword("queries")) return StatementKind::kShowLiveQueries;
     if (second.is_keyword("users")) return StatementKind::kShowUsers;
+    if (second.is_keyword("indexes") || second.is_keyword("index")) return StatementKind::kShowIndexes;
   }
+  if (first.is_keyword("reindex")) return StatementKind::kReindex;
+  if (first.is_keyword("check") && second.is_keyword("table")) return StatementKind::kCheckTable;
   if (first.is_keyword("use")) return StatementKind::kUseNamespace;
   if (first.is_keyword("set") && second.is_keyword("namespace")) return StatementKind::kUseNamespace;
   if (first.is_keyword("describe") || first.is_keyword("desc")) return StatementKind::kDescribeTable;
@@ -1010,6 +1109,21 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kDescribeTable:
       body = parse_describe_table(parser);
+      break;
+    case StatementKind::kCreateIndex:
+      body = parse_create_index(parser);
+      break;
+    case StatementKind::kDropIndex:
+      body = parse_drop_index(parser);
+      break;
+    case StatementKind::kReindex:
+      body = parse_reindex(parser);
+      break;
+    case StatementKind::kShowIndexes:
+      body = parse_show_indexes(parser);
+      break;
+    case StatementKind::kCheckTable:
+      body = parse_check_table(parser);
       break;
     default:
       break;  // engine statements and kinds parsed by later layers travel as text

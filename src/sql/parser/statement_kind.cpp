@@ -52,6 +52,7 @@ bool statement_kind_is_ddl(StatementKind kind) {
     case StatementKind::kDropTable:
     case StatementKind::kCreateIndex:
     case StatementKind::kDropIndex:
+    case StatementKind::kReindex:
     case StatementKind::kCreateUser:
     case StatementKind::kAlterUser:
     case StatementKind::kDropUser:

@@ -34,6 +34,9 @@ namespace kalam {
   X(ShowStats, "SHOW STATS", "show")                  \
   X(CreateIndex, "CREATE INDEX", "ddl")               \
   X(DropIndex, "DROP INDEX", "ddl")                   \
+  X(Reindex, "REINDEX", "ddl")                        \
+  X(ShowIndexes, "SHOW INDEXES", "show")              \
+  X(CheckTable, "CHECK TABLE", "show")                \
   X(FlushTable, "STORAGE FLUSH TABLE", "flush")       \
   X(FlushAll, "STORAGE FLUSH ALL", "flush")           \
   X(KillJob, "KILL JOB", "job")                       \

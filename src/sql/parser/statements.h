@@ -194,12 +194,47 @@ struct DescribeTableStmt {
   bool history = false;
 };
 
+// CREATE [UNIQUE] INDEX [IF NOT EXISTS] [ns.]name ON [ns.]t (col [ASC|DESC] [, …])
+struct CreateIndexStmt {
+  bool unique = false;
+  bool if_not_exists = false;
+  std::string index_namespace;  // written before the index name ("" when not)
+  std::string index_name;
+  TableRef table;
+  std::vector<std::string> columns;
+  std::vector<bool> descending;
+};
+
+// DROP INDEX [IF EXISTS] [ns.]name
+struct DropIndexStmt {
+  bool if_exists = false;
+  std::string namespace_id;  // "" = the request's default namespace
+  std::string index_name;
+};
+
+// REINDEX [[ns.]table_or_index]
+struct ReindexStmt {
+  std::string namespace_id;  // "" = the request's default namespace
+  std::string name;          // "" = every index of every table of that namespace
+};
+
+// SHOW INDEXES [ON|FROM|IN [ns.]t]
+struct ShowIndexesStmt {
+  std::optional<TableRef> table;  // nullopt: every table the caller may read
+};
+
+// CHECK TABLE [ns.]t: the consistency check of rows, index and _seq entries.
+struct CheckTableStmt {
+  TableRef table;
+};
+
 using StatementBody =
     std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
-                 ShowStatsStmt, ExplainStmt, DescribeTableStmt>;
+                 ShowStatsStmt, ExplainStmt, DescribeTableStmt, CreateIndexStmt, DropIndexStmt, ReindexStmt,
+                 ShowIndexesStmt, CheckTableStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

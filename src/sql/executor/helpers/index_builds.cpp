@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "common/json_builder.h"
+#include "sql/executor/helpers/audit.h"
 #include "table_store/table_store.h"
 
 namespace kalam {
@@ -18,8 +20,11 @@ void put_table_schema(CatalogChange& change, const TableDef& table, TableSchema 
 
 namespace {
 
-// Removes the index from the catalog (a failed build) and purges its entries.
-Status drop_failed_index(ExecutorServices& services, uint64_t table_id, uint32_t index_id, int64_t now_us) {
+// Removes the index from the catalog (a failed build) and purges its entries; the
+// removal is audited as DROP_INDEX with the reason.
+Status drop_failed_index(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
+                         uint32_t index_id, const Status& reason) {
+  int64_t now_us = ctx.timestamp_us;
   {
     CatalogChange change = services.schema_registry->begin_change();
     const TableDef* table = change.current().find_table_by_id(table_id);
@@ -28,10 +33,13 @@ Status drop_failed_index(ExecutorServices& services, uint64_t table_id, uint32_t
     auto it = std::find_if(schema.indexes.begin(), schema.indexes.end(),
                            [&](const IndexDef& index) { return index.index_id == index_id; });
     if (it == schema.indexes.end()) return Status::ok();
+    std::string target = "index:" + table->namespace_id + "." + it->name;
     schema.indexes.erase(it);
     schema.index_epoch++;
     TableStore::delete_index(change.batch(), table_id, index_id);
     put_table_schema(change, *table, std::move(schema), now_us);
+    log_ddl_operation(change.batch(), ctx, services, "DROP_INDEX", target,
+                      JsonObjectBuilder().add("reason", "build failed: " + reason.message()).build());
     KALAM_RETURN_IF_ERROR(change.commit());
   }
   return services.tables->purge_index(table_id, index_id);
@@ -55,9 +63,8 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
       return std::chrono::steady_clock::now() >= deadline;
     });
     if (!status.is_ok()) {
-      drop_failed_index(services, table_id, index_id, ctx.timestamp_us).permit_unchecked();
-      for (uint32_t done : built)
-        drop_failed_index(services, table_id, done, ctx.timestamp_us).permit_unchecked();
+      drop_failed_index(services, ctx, table_id, index_id, status).permit_unchecked();
+      for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();
       if (status.code() == ErrorCode::kTimeoutHandlerExecution) return ctx.check_deadline("CREATE INDEX");
       return status;
     }
@@ -68,16 +75,28 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
   if (table == nullptr || !table->schema) return Status::ok();
   TableSchema schema = *table->schema;
   bool changed = false;
+  std::vector<uint32_t> replaced;  // REINDEX: the old copies the new ones take over from
   for (IndexDef& index : schema.indexes) {
-    if (std::find(built.begin(), built.end(), index.index_id) != built.end() &&
-        index.state == IndexState::kBuilding) {
-      index.state = IndexState::kReady;
-      changed = true;
-    }
+    if (std::find(built.begin(), built.end(), index.index_id) == built.end() ||
+        index.state != IndexState::kBuilding)
+      continue;
+    index.state = IndexState::kReady;
+    if (index.replaces_index_id != 0) replaced.push_back(index.replaces_index_id);
+    index.replaces_index_id = 0;
+    changed = true;
   }
   if (!changed) return Status::ok();
+  if (!replaced.empty()) {
+    std::erase_if(schema.indexes, [&](const IndexDef& index) {
+      return std::find(replaced.begin(), replaced.end(), index.index_id) != replaced.end();
+    });
+    schema.index_epoch++;
+    for (uint32_t index_id : replaced) TableStore::delete_index(change.batch(), table_id, index_id);
+  }
   put_table_schema(change, *table, std::move(schema), ctx.timestamp_us);
-  return change.commit();
+  KALAM_RETURN_IF_ERROR(change.commit());
+  for (uint32_t index_id : replaced) KALAM_RETURN_IF_ERROR(services.tables->purge_index(table_id, index_id));
+  return Status::ok();
 }
 
 }  // namespace kalam

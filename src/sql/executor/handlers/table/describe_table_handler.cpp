@@ -1,6 +1,6 @@
 // DESCRIBE: one row per column (column_name, data_type, nullable, default,
-// primary_key, ordinal, system), the system columns last; HISTORY: one row per
-// column of every schema version.
+// primary_key, ordinal, system, indexes), the system columns last; HISTORY: one row
+// per column of every schema version (without `indexes`).
 #include "sql/executor/handlers/table/describe_table_handler.h"
 
 #include "catalog/schema_registry.h"
@@ -56,6 +56,22 @@ Result<ExecutionResult> DescribeTableHandler::execute(ExecutionContext& ctx, con
   } else {
     result.schema = columns;
     add_version(schema.current(), false);
+    // `indexes`: the indexes each column belongs to ("idx_email, users_email_key (unique)").
+    result.schema.push_back({"indexes", DataType::kText, {}});
+    const auto& current = schema.current().columns;
+    for (size_t row_idx = 0; row_idx < result.rows.size(); ++row_idx) {
+      std::string names;
+      if (row_idx < current.size()) {
+        for (const IndexDef& index : schema.indexes) {
+          if (index.replaces_index_id != 0) continue;
+          bool uses = false;
+          for (uint32_t column_id : index.column_ids) uses = uses || column_id == current[row_idx].column_id;
+          if (!uses) continue;
+          names += (names.empty() ? "" : ", ") + index.name + (index.unique ? " (unique)" : "");
+        }
+      }
+      result.rows[row_idx].push_back(names.empty() ? Value() : Value(names));
+    }
   }
   return ExecutionResult(std::move(result));
 }
