@@ -243,12 +243,8 @@ Result<Value> coerce_real(const Value& input, const ColumnDef& column) {
   } else {
     return mismatch(input, column, "not a number");
   }
-  if (column.type == DataType::kFloat) {
-    if (std::isfinite(real) && std::fabs(real) > static_cast<double>(std::numeric_limits<float>::max())) {
-      return mismatch(input, column, "out of range");
-    }
-    real = static_cast<double>(static_cast<float>(real));
-  }
+  // FLOAT holds a 64-bit double like DOUBLE (SQLite's REAL): a value reads back and
+  // compares exactly as written (docs/decisions.md, "FLOAT is a double").
   return Value(real);
 }
 
@@ -664,7 +660,7 @@ Value to_sql_value(const Value& stored, const ColumnDef& column) {
     case DataType::kSmallInt:   // int64
     case DataType::kInt:        // int64
     case DataType::kBigInt:     // int64
-    case DataType::kFloat:      // double, already float-rounded
+    case DataType::kFloat:      // double
     case DataType::kDouble:     // double
     case DataType::kDecimal:    // canonical decimal text
     case DataType::kText:       // UTF-8 text

@@ -15,7 +15,7 @@ namespace kalam {
 // Stored form per column type (what coerce_value returns and row_codec persists):
 //   BOOLEAN            bool
 //   SMALLINT/INT/BIGINT int64_t (range-checked: 16/32/64 bit)
-//   FLOAT/DOUBLE       double (FLOAT rounded to float precision)
+//   FLOAT/DOUBLE       double (both 64-bit, like SQLite's REAL)
 //   DECIMAL(p,s)       std::string, canonical: optional '-', integer digits without leading
 //                      zeros (at least "0"), then '.' and exactly s digits when s > 0
 //   TEXT (VARCHAR/CHAR) std::string, valid UTF-8, at most max_length code points
@@ -33,7 +33,7 @@ namespace kalam {
 //     exactly [+-]digits (no spaces, no exponent, no fraction).
 //   FLOAT/DOUBLE: integer, double, text that is exactly a number
 //     ([+-](digits[.digits]|.digits)[e[+-]digits]) or NaN/Infinity/-Infinity
-//     (case-insensitive); a finite value beyond FLOAT's range is a mismatch.
+//     (case-insensitive).
 //   DECIMAL(p,s): integer, finite double (its shortest round-trip text), numeric text as
 //     above; rounded half away from zero to s digits; more than p digits → mismatch.
 //   TEXT: text (valid UTF-8); bool/integer/double → their text ("true", "42", "1.5",
