@@ -72,9 +72,12 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.ids = std::make_unique<SnowflakeGenerator>(0);
   KALAM_ASSIGN_OR_RETURN(int64_t last_id, last_audit_id(*c.storage));
   c.ids->advance_past(last_id);
+  KALAM_ASSIGN_OR_RETURN(int64_t last_seq, TableStore::last_seq_on_disk(*c.storage));
+  c.ids->advance_past(last_seq);
   c.schema_registry = std::make_unique<SchemaRegistry>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.schema_registry->load(c.config.storage.data_path));
   c.tables = std::make_unique<TableStore>(*c.storage, *c.schema_registry, *c.ids);
+  KALAM_RETURN_IF_ERROR(c.tables->upgrade_stored_format());
   c.users = std::make_unique<UserStore>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.users->load());
 

@@ -5,6 +5,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -48,6 +49,24 @@ bool mentions_lock(const rocksdb::Status& status) {
 
 bool valid_family(ColumnFamily family) { return static_cast<size_t>(family) < kColumnFamilyCount; }
 
+// Merge operator of WriteBatch::max_u64: the greater of two 8-byte big-endian
+// counters (big-endian: byte order is numeric order). Anything else keeps the larger
+// byte string, so a malformed operand never fails a read.
+class MaxU64MergeOperator final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value,
+             std::string* new_value, rocksdb::Logger*) const override {
+    if (existing == nullptr || (existing->size() == value.size() && value.compare(*existing) > 0) ||
+        existing->size() < value.size()) {
+      new_value->assign(value.data(), value.size());
+    } else {
+      new_value->assign(existing->data(), existing->size());
+    }
+    return true;
+  }
+  const char* Name() const override { return "kalam.MaxU64"; }
+};
+
 }  // namespace
 
 std::string_view column_family_name(ColumnFamily family) {
@@ -70,7 +89,7 @@ std::string_view column_family_name(ColumnFamily family) {
 // rocksdb::WriteBatch directly: a rocksdb batch needs the column family handles of one
 // open DB, and a WriteBatch is built before it meets its engine.
 struct WriteBatch::Impl {
-  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange };
+  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange, kMergeMax };
   struct Op {
     OpKind kind;
     ColumnFamily family;
@@ -120,6 +139,15 @@ void WriteBatch::del(ColumnFamily family, std::string_view key) {
 void WriteBatch::del_range(ColumnFamily family, std::string_view begin_inclusive,
                            std::string_view end_exclusive) {
   mutable_impl().add(Impl::OpKind::kDeleteRange, family, begin_inclusive, end_exclusive);
+}
+
+void WriteBatch::max_u64(ColumnFamily family, std::string_view key, uint64_t value) {
+  char bytes[8];
+  for (int idx = 7; idx >= 0; --idx) {
+    bytes[idx] = static_cast<char>(value & 0xff);
+    value >>= 8;
+  }
+  mutable_impl().add(Impl::OpKind::kMergeMax, family, key, std::string_view(bytes, 8));
 }
 
 void WriteBatch::append(const WriteBatch& other) {
@@ -204,6 +232,7 @@ Result<std::unique_ptr<StorageEngine>> StorageEngine::open(const StorageOptions&
   family_options.write_buffer_size = options.write_buffer_mb * kMiB;
   family_options.level_compaction_dynamic_level_bytes = true;
   family_options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_options));
+  family_options.merge_operator = std::make_shared<MaxU64MergeOperator>();
 
   // RocksDB must open every family that exists on disk; add ours (created if missing).
   std::vector<std::string> names;
@@ -387,6 +416,9 @@ Status StorageEngine::write(const WriteBatch& batch) {
         break;
       case WriteBatch::Impl::OpKind::kDeleteRange:
         added = rocks_batch.DeleteRange(family_handle, to_slice(ops.key(op)), to_slice(ops.value(op)));
+        break;
+      case WriteBatch::Impl::OpKind::kMergeMax:
+        added = rocks_batch.Merge(family_handle, to_slice(ops.key(op)), to_slice(ops.value(op)));
         break;
     }
     if (!added.ok()) return storage_error("building write batch", added);

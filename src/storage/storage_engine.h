@@ -64,6 +64,10 @@ class WriteBatch {
   // keys) without reading them. REQUIRES: begin_inclusive <= end_exclusive, end not empty.
   void del_range(ColumnFamily family, std::string_view begin_inclusive, std::string_view end_exclusive);
 
+  // Raises the 8-byte big-endian counter under `key` to at least `value` (a RocksDB
+  // merge: concurrent batches never lower it, whatever order they land in).
+  void max_u64(ColumnFamily family, std::string_view key, uint64_t value);
+
   // Appends every operation of `other`, in order.
   void append(const WriteBatch& other);
 

@@ -11,6 +11,7 @@
 #include "common/ids.h"
 #include "common/time_util.h"
 #include "storage/key_encoding.h"
+#include "storage/system_keys.h"
 #include "table_store/commit_sequencer.h"
 #include "table_store/key_layout.h"
 #include "table_store/lock_table.h"
@@ -55,6 +56,11 @@ std::vector<std::string> sorted_unique(std::vector<std::string> keys) {
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   return keys;
+}
+
+const std::string& seq_high_water_key() {
+  static const std::string key = system_keys::make(system_keys::kMeta, "max_seq");
+  return key;
 }
 
 Status concurrent_insert_error() {
@@ -475,7 +481,20 @@ void TableStore::build_batch(WriteSet& writes, const WriteBatch& extra, WriteBat
       batch->del(ColumnFamily::kIndex, key);
     }
   }
+  if (!writes.final_seqs_.empty()) {
+    batch->max_u64(ColumnFamily::kSystem, seq_high_water_key(),
+                   static_cast<uint64_t>(writes.final_seqs_.back()));
+  }
   batch->append(extra);
+}
+
+Result<int64_t> TableStore::last_seq_on_disk(const StorageEngine& storage) {
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                         storage.get(ColumnFamily::kSystem, seq_high_water_key()));
+  if (!value || value->size() != 8) return int64_t{0};
+  uint64_t seq = 0;
+  for (unsigned char byte : *value) seq = (seq << 8) | byte;
+  return static_cast<int64_t>(seq);
 }
 
 Status TableStore::commit(WriteSet& writes, const WriteBatch& extra, LiveQueryManager* live,
@@ -695,6 +714,53 @@ Status TableStore::rebuild_seq_index(const TableSchema& schema, size_t batch_row
   }
   KALAM_RETURN_IF_ERROR(iterator->status());
   return storage_.write(batch);
+}
+
+Status TableStore::upgrade_stored_format() {
+  static const std::string format_key = system_keys::make(system_keys::kMeta, "table_store_format");
+  constexpr std::string_view kFormat = "2";
+  KALAM_ASSIGN_OR_RETURN(std::optional<std::string> format, storage_.get(ColumnFamily::kSystem, format_key));
+  if (format && *format == kFormat) return Status::ok();
+  auto catalog = registry_.snapshot();
+  for (const TableDef* table : catalog->tables()) {
+    if (!table->schema) continue;
+    const TableSchema& schema = *table->schema;
+    if (schema.table_type == TableType::kStream) {
+      // Format 1 kept STREAM rows in `rows`.
+      std::string prefix = row_table_prefix(schema.table_id);
+      KALAM_ASSIGN_OR_RETURN(auto rows,
+                             storage_.new_iterator(ColumnFamily::kRows, prefix, prefix_successor(prefix)));
+      WriteBatch batch;
+      for (rows->seek(prefix); rows->valid(); rows->next()) {
+        batch.put(ColumnFamily::kStreams, rows->key(), rows->value());
+        batch.del(ColumnFamily::kRows, rows->key());
+        if (batch.count() >= 2000) {
+          KALAM_RETURN_IF_ERROR(storage_.write(batch));
+          batch.clear();
+        }
+      }
+      KALAM_RETURN_IF_ERROR(rows->status());
+      KALAM_RETURN_IF_ERROR(storage_.write(batch));
+    }
+    KALAM_RETURN_IF_ERROR(rebuild_seq_index(schema, 2000));
+    TableSchema upgraded = schema;
+    std::vector<uint32_t> added = add_implicit_unique_indexes(
+        upgraded, IndexState::kReady, schema.created_by, schema.updated_at_us, [&](std::string_view name) {
+          return catalog->find_table(schema.namespace_id, name) != nullptr ||
+                 catalog->find_table_of_index(schema.namespace_id, name) != nullptr;
+        });
+    if (added.empty()) continue;
+    for (uint32_t index_id : added) KALAM_RETURN_IF_ERROR(build_index(upgraded, index_id, 1000));
+    CatalogChange change = registry_.begin_change();
+    TableDef def = *table;
+    def.definition_json = encode_table_schema(upgraded);
+    def.schema = std::make_shared<const TableSchema>(std::move(upgraded));
+    change.put_table(std::move(def));
+    KALAM_RETURN_IF_ERROR(change.commit());
+  }
+  WriteBatch done;
+  done.put(ColumnFamily::kSystem, format_key, kFormat);
+  return storage_.write(done);
 }
 
 Result<ConsistencyReport> TableStore::check_table(const TableSchema& schema) const {

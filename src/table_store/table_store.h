@@ -182,6 +182,11 @@ class TableStore {
   Status commit(WriteSet& writes, const WriteBatch& extra, LiveQueryManager* live,
                 const BeforeWrite& before_write = {});
 
+  // The greatest _seq any commit has written (kept in the `system` family by every
+  // commit): the id generator is advanced past it at start-up, so _seq values keep
+  // increasing across restarts even when the clock went back.
+  static Result<int64_t> last_seq_on_disk(const StorageEngine& storage);
+
   // The highest _seq such that every commit that drew a _seq up to it has finished
   // (written or failed): a reader of the `_seq` index up to it misses nothing.
   int64_t visible_seq() const;
@@ -219,6 +224,12 @@ class TableStore {
                      const std::function<bool()>& cancelled = {});
   // Rebuilds the `_seq` entries of the table (all scopes) from its rows.
   Status rebuild_seq_index(const TableSchema& schema, size_t batch_rows);
+
+  // Brings data written by an earlier version to this layout, once (a format marker in
+  // the `system` family records it): STREAM rows move to the `streams` family, `_seq`
+  // (and expiry) entries are written for every row, and UNIQUE columns get their
+  // implicit indexes, filled. Runs at start-up, before any request.
+  Status upgrade_stored_format();
 
   // Checks that every index entry and `_seq` entry has its row and every row its entries.
   Result<ConsistencyReport> check_table(const TableSchema& schema) const;
