@@ -257,6 +257,7 @@ class ApiRouter::Impl {
     ctx.request_id = request_id;
     ctx.ip_address = request.remote_ip;
     ctx.timestamp_us = now_unix_micros();
+    ctx.client_gone = request.client_gone;
 
     const json::value* sql = body->if_contains("sql");
     if (sql == nullptr || sql->is_null()) {

@@ -3,6 +3,7 @@
 #include "api/http_server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +24,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <exception>
 #include <future>
@@ -312,6 +314,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
     request.remote_ip = remote_ip_;
     request.keep_alive = message.keep_alive();
+    request.client_gone = [closed = closed_, fd = stream_.socket().native_handle()] {
+      return closed->load(std::memory_order_acquire) || peer_closed(fd);
+    };
     request.body_too_large = body_too_large;
     if (!body_too_large) request.body = std::move(message.body());
 
@@ -453,6 +458,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
+    closed_->store(true, std::memory_order_release);
     parser_.reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -463,9 +469,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     }
   }
 
+  // Whether the peer of socket `fd` has closed or reset the connection: a non-blocking
+  // one-byte peek (0 = orderly close; pending data is a pipelined request, not a close).
+  static bool peer_closed(int fd) {
+    char byte = 0;
+    ssize_t received = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (received > 0) return false;
+    if (received == 0) return true;
+    return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+  }
+
   const std::shared_ptr<HttpServer::Impl> server_;  // first member: outlives the socket below
-  const net::any_io_executor executor_;             // the connection's strand
-  std::optional<HttpResponse> inline_response_;     // given inside the handler, not yet written
+  // Set when this session closes its socket: client_gone() stops peeking at the descriptor.
+  const std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
+  const net::any_io_executor executor_;          // the connection's strand
+  std::optional<HttpResponse> inline_response_;  // given inside the handler, not yet written
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

@@ -28,6 +28,10 @@ struct HttpRequest {
   bool body_too_large = false;
   // The client asked for a persistent connection (HTTP/1.1 default, HTTP/1.0 opt-in).
   bool keep_alive = true;
+  // True once the client has closed or reset its connection while the request runs (a
+  // non-blocking peek at the socket; callable from any thread, cheap enough to poll
+  // every few milliseconds). Set by the server for every request.
+  std::function<bool()> client_gone;
 
   // Value of the first header with this (lower-case) name, or nullptr.
   const std::string* header(std::string_view lower_name) const;

@@ -45,6 +45,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(ErrorCode::kCount)> kErr
     {ErrorCode::kDependencyExists, "DEPENDENCY_EXISTS", 409},
     {ErrorCode::kTransactionConflict, "TRANSACTION_CONFLICT", 409},
     {ErrorCode::kTimeoutHandlerExecution, "TIMEOUT_HANDLER_EXECUTION", 408},
+    {ErrorCode::kCancelled, "CANCELLED", 499},
     {ErrorCode::kPayloadTooLarge, "PAYLOAD_TOO_LARGE", 413},
     {ErrorCode::kRateLimitExceeded, "RATE_LIMIT_EXCEEDED", 429},
     {ErrorCode::kNotImplemented, "NOT_IMPLEMENTED", 501},

@@ -40,6 +40,7 @@ enum class ErrorCode : uint8_t {
   kDependencyExists,
   kTransactionConflict,
   kTimeoutHandlerExecution,
+  kCancelled,
   kPayloadTooLarge,
   kRateLimitExceeded,
   kNotImplemented,

@@ -1,9 +1,12 @@
 """Start-up configuration and graceful shutdown of the real binary."""
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -96,6 +99,50 @@ class LifecycleTest(unittest.TestCase):
             details = resp.json()["error"]["details"]
             self.assertEqual(details["timeout_seconds"], 1)
             self.assertGreaterEqual(details["elapsed_ms"], 1000)
+            self.assertEqual(server.sql("SELECT 1", root).status, 200)
+        finally:
+            server.close()
+
+    def test_a_dropped_client_cancels_its_statement(self):
+        server = Server()
+        try:
+            server.start()
+            root = server.bearer("root", ROOT_PASSWORD)
+
+            def selects():
+                metrics = server.request("GET", "/metrics").body.decode()
+                count = errors = 0
+                total = 0.0
+                for line in metrics.splitlines():
+                    if line.startswith('kalamdb_statement_duration_seconds_count{kind="SELECT"}'):
+                        count = int(line.split()[-1])
+                    if line.startswith('kalamdb_statement_duration_seconds_sum{kind="SELECT"}'):
+                        total = float(line.split()[-1])
+                    if line.startswith('kalamdb_statement_errors_total{kind="SELECT"}'):
+                        errors = int(line.split()[-1])
+                return count, errors, total
+
+            before = selects()
+            body = json.dumps({"sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+                                      "SELECT count(*) FROM c"}).encode()
+            conn = socket.create_connection(("127.0.0.1", server.port))
+            conn.sendall(b"POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Authorization: " + root.encode() + b"\r\nContent-Length: " +
+                         str(len(body)).encode() + b"\r\n\r\n" + body)
+            sent = time.monotonic()
+            time.sleep(0.4)  # the statement runs (it would for 30 s)
+            conn.close()
+            closed = time.monotonic()
+            deadline = closed + 10
+            while time.monotonic() < deadline and selects()[0] == before[0]:
+                time.sleep(0.005)
+            count, errors, total = selects()
+            self.assertEqual(count, before[0] + 1, "the statement ended")
+            self.assertEqual(errors, before[1] + 1, "it ended as an error (CANCELLED)")
+            ran = total - before[2]
+            # it ran while the client was connected, then at most 100 ms more
+            self.assertLess(ran, (closed - sent) + 0.1, "ran %.3f s for a client gone after %.3f s" % (ran, closed - sent))
+            self.assertGreater(ran, 0.3)
             self.assertEqual(server.sql("SELECT 1", root).status, 200)
         finally:
             server.close()

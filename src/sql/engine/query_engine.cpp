@@ -453,9 +453,11 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
   }
 }
 
+// SQLite's progress handler: interrupts the statement at its deadline or once the
+// client is gone.
 int check_deadline(void*) {
   if (t_state.ctx == nullptr) return 0;
-  return std::chrono::steady_clock::now() >= t_state.ctx->deadline ? 1 : 0;
+  return t_state.ctx->should_stop() ? 1 : 0;
 }
 
 // ---- the per-thread connection ----------------------------------------------

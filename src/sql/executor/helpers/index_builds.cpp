@@ -58,10 +58,8 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
     auto catalog = services.schema_registry->snapshot();
     const TableDef* table = catalog->find_table_by_id(table_id);
     if (table == nullptr || !table->schema || table->schema->find_index(index_id) == nullptr) continue;
-    auto deadline = ctx.deadline;
-    Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows, [deadline] {
-      return std::chrono::steady_clock::now() >= deadline;
-    });
+    Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows,
+                                                 [&ctx] { return ctx.should_stop(); });
     if (!status.is_ok()) {
       drop_failed_index(services, ctx, table_id, index_id, status).permit_unchecked();
       for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();

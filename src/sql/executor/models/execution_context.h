@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,11 +30,24 @@ struct ExecutionContext {
   int64_t timeout_seconds = 30;
   // The open explicit transaction of this request (BEGIN … COMMIT), if any.
   std::shared_ptr<TransactionState> transaction;
+  // True once the client is gone (it closed its connection): the running statement
+  // stops (CANCELLED) and the rest of the batch does not run. Empty = never cancelled.
+  std::function<bool()> client_gone;
 
   bool is_admin() const { return role_at_least(role, Role::kDba); }
 
-  // TIMEOUT_HANDLER_EXECUTION once the statement's deadline has passed.
+  // TIMEOUT_HANDLER_EXECUTION once the statement's deadline has passed; CANCELLED once
+  // the client is gone (polled at most every kCancelPollInterval).
   Status check_deadline(std::string_view statement_type) const;
+
+  // Whether the statement must stop now (deadline passed or client gone). Cheap: the
+  // client is polled at most every kCancelPollInterval. Not thread-safe (one statement,
+  // one thread).
+  bool should_stop() const;
+
+  static constexpr std::chrono::milliseconds kCancelPollInterval{10};
+  mutable std::chrono::steady_clock::time_point next_cancel_poll{};
+  mutable bool cancelled = false;  // set by should_stop/check_deadline when the client is gone
 };
 
 }  // namespace kalam

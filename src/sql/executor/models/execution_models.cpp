@@ -84,8 +84,27 @@ size_t param_size_bytes(const ParamValue& value) {
   return 8;
 }
 
+bool ExecutionContext::should_stop() const {
+  if (cancelled) return true;
+  auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) return true;
+  if (client_gone && now >= next_cancel_poll) {
+    next_cancel_poll = now + kCancelPollInterval;
+    cancelled = client_gone();
+  }
+  return cancelled;
+}
+
 Status ExecutionContext::check_deadline(std::string_view statement_type) const {
   auto now = std::chrono::steady_clock::now();
+  if (!cancelled && client_gone && now >= next_cancel_poll) {
+    next_cancel_poll = now + kCancelPollInterval;
+    cancelled = client_gone();
+  }
+  if (cancelled) {
+    return Status(ErrorCode::kCancelled, "the client closed its connection: the statement was stopped")
+        .with_detail("statement_type", std::string(statement_type));
+  }
   if (now < deadline) return Status::ok();
   auto started = deadline - std::chrono::seconds(timeout_seconds);
   double elapsed_ms = std::chrono::duration<double, std::milli>(now - started).count();
