@@ -4,13 +4,18 @@
 #include <filesystem>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
+#include "api/result_encoding.h"
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
+#include "common/time_util.h"
 #include "config/server_config.h"
 #include "sql/executor/handler_registry.h"
+#include "sql/executor/sql_executor.h"
 #include "storage/storage_engine.h"
 #include "table_store/table_store.h"
 
@@ -46,6 +51,37 @@ struct BenchEnvironment {
     tables.reset();
     storage->close().permit_unchecked();
     std::filesystem::remove_all(dir);
+  }
+};
+
+// An executor over BenchEnvironment: one request = execute_batch + encode the response,
+// as the router does after the HTTP layer.
+struct SqlBench {
+  BenchEnvironment env;
+  SqlExecutor executor{env.services, env.handlers, ExecutorLimits{}};
+
+  explicit SqlBench(const char* ddl) {
+    ExecutionContext ctx = context();
+    ctx.role = Role::kSystem;
+    BatchOutcome setup = executor.execute_batch(ctx, ddl);
+    if (setup.error) throw std::runtime_error(setup.error->to_string());
+  }
+  static ExecutionContext context() {
+    ExecutionContext ctx;
+    ctx.user_id = "bench";
+    ctx.effective_user_id = "bench";
+    ctx.role = Role::kUser;
+    ctx.request_id = "00000000-0000-0000-0000-000000000000";
+    ctx.ip_address = "127.0.0.1";
+    ctx.timestamp_us = now_unix_micros();
+    return ctx;
+  }
+  size_t request(const std::string& sql, std::vector<ParamValue> params = {}) {
+    ExecutionContext ctx = context();
+    ctx.params = std::move(params);
+    BatchOutcome outcome = executor.execute_batch(ctx, sql);
+    if (outcome.error) throw std::runtime_error(outcome.error->to_string());
+    return encode_sql_response(outcome, ctx.request_id, 0.1).size();
   }
 };
 

@@ -5,43 +5,12 @@
 // kalam_load (bench/README.md).
 #include <benchmark/benchmark.h>
 
-#include "api/result_encoding.h"
 #include "bench_support.h"
-#include "common/time_util.h"
-#include "sql/executor/sql_executor.h"
 
 namespace kalam {
 namespace {
 
-struct DmlBench {
-  bench::BenchEnvironment env;
-  SqlExecutor executor{env.services, env.handlers, ExecutorLimits{}};
-
-  explicit DmlBench(const char* ddl) {
-    ExecutionContext ctx = context();
-    ctx.role = Role::kSystem;
-    BatchOutcome setup = executor.execute_batch(ctx, ddl);
-    if (setup.error) throw std::runtime_error(setup.error->to_string());
-  }
-  static ExecutionContext context() {
-    ExecutionContext ctx;
-    ctx.user_id = "bench";
-    ctx.effective_user_id = "bench";
-    ctx.role = Role::kUser;
-    ctx.request_id = "00000000-0000-0000-0000-000000000000";
-    ctx.ip_address = "127.0.0.1";
-    ctx.timestamp_us = now_unix_micros();
-    return ctx;
-  }
-  // One request: execute the batch and encode the response, as the router does.
-  size_t request(const char* sql, std::vector<ParamValue> params) {
-    ExecutionContext ctx = context();
-    ctx.params = std::move(params);
-    BatchOutcome outcome = executor.execute_batch(ctx, sql);
-    if (outcome.error) throw std::runtime_error(outcome.error->to_string());
-    return encode_sql_response(outcome, ctx.request_id, 0.1).size();
-  }
-};
+using DmlBench = bench::SqlBench;
 
 constexpr const char* kSchema =
     "CREATE NAMESPACE chat; CREATE USER TABLE chat.messages (id BIGINT PRIMARY KEY, conversation_id BIGINT, "

@@ -94,7 +94,7 @@ void print_usage() {
   std::printf(
       "usage: kalam_load [options]\n"
       "  --url URL               server, loopback only (default http://127.0.0.1:8080)\n"
-      "  --workload W            insert | point-select | chat | all (default all)\n"
+      "  --workload W            insert | point-select | chat | health | all (default all: the first three)\n"
       "  --connections N         keep-alive connections, one request in flight each (16)\n"
       "  --duration S            seconds per workload (10; 300 as a bound when --requests is given)\n"
       "  --requests N            stop a workload after N operations (chat: 1 op = 2 requests)\n"
@@ -242,8 +242,8 @@ Options parse_options(int argc, char** argv) {
   }
   if (opt.requests > 0 && !set_duration && !opt.quick) opt.duration_s = 300;
   if (opt.workload != "insert" && opt.workload != "point-select" && opt.workload != "chat" &&
-      opt.workload != "all") {
-    die("--workload must be insert, point-select, chat or all");
+      opt.workload != "health" && opt.workload != "all") {
+    die("--workload must be insert, point-select, chat, health or all");
   }
   if (opt.root_password.empty()) {
     if (const char* env = std::getenv("KALAMDB_ROOT_PASSWORD")) opt.root_password = env;
@@ -760,6 +760,27 @@ class PointSelectWorkload : public MeasuredWorkload {
   }
 };
 
+// GET /health: what the HTTP layer costs with the same client and connections (the
+// ceiling a request that does nothing reaches).
+class HealthWorkload : public MeasuredWorkload {
+ public:
+  HealthWorkload(const Options& opt, LoadState& state) : MeasuredWorkload(opt, state, "health", {"health"}) {}
+
+  bool next(int, Outgoing& out) override {
+    if (!begin_op()) return false;
+    out = Outgoing{};
+    out.method = http::verb::get;
+    out.target = "/health";
+    return true;
+  }
+
+  void done(int conn, const Outgoing&, Reply& reply) override {
+    const bool ok = reply.transport_ok && reply.http_status == 200;
+    if (!ok) note_error(reply, "health");
+    record(conn, 0, ok, reply.latency_ms, -1);
+  }
+};
+
 // One op = INSERT of one message into a conversation, then the conversation's latest 50.
 class ChatWorkload : public MeasuredWorkload {
  public:
@@ -868,6 +889,8 @@ void run_setup(const Options& opt) {
       "CREATE USER TABLE IF NOT EXISTS loadtest.conversation_messages (conversation_id TEXT NOT NULL, id "
       "BIGINT, "
       "content TEXT, created_at TIMESTAMP DEFAULT NOW(), PRIMARY KEY (conversation_id, id))",
+      // the chat select's index: per user (USER table), conversation, then id
+      "CREATE INDEX IF NOT EXISTS messages_conversation ON loadtest.messages (conversation_id)",
   };
   for (const std::string& sql : ddl) {  // in order: each depends on the one before
     require_success(call_all(opt, {sql_call(sql, root_token)}, 1).at(0), sql);
@@ -956,6 +979,7 @@ int main(int argc, char** argv) {
     if (name == "insert") workload = std::make_unique<InsertWorkload>(opt, state);
     if (name == "point-select") workload = std::make_unique<PointSelectWorkload>(opt, state);
     if (name == "chat") workload = std::make_unique<ChatWorkload>(opt, state);
+    if (name == "health") workload = std::make_unique<HealthWorkload>(opt, state);
     const double client_cpu_before = client_cpu_seconds();
     const double server_cpu_before = process_cpu_seconds(opt.server_pid);
     const double machine_before = machine_busy_seconds();

@@ -91,6 +91,11 @@ class CursorBase : public RowCursor {
     ttl_seconds_ = table.is_stream() ? table.schema->options.ttl_seconds : 0;
   }
 
+  ~CursorBase() override {
+    if (total_ != nullptr) total_->fetch_add(entries_, std::memory_order_relaxed);
+  }
+  void count_into(std::atomic<uint64_t>* total) { total_ = total; }
+
   bool valid() const override { return valid_; }
   const std::string& key() const override { return key_; }
   const StoredRow& row() const override { return row_; }
@@ -158,6 +163,7 @@ class CursorBase : public RowCursor {
   std::string value_buffer_;
   uint64_t returned_ = 0;
   uint64_t entries_ = 0;
+  std::atomic<uint64_t>* total_ = nullptr;
 };
 
 // Walks a RocksDB iterator and the pending entries of a std::map over the same key range
@@ -422,10 +428,12 @@ class SeqCursor : public CursorBase {
 }  // namespace
 
 Result<std::unique_ptr<RowCursor>> open_row_cursor(const StorageEngine& storage, const ReadView& view,
-                                                   const ScopeRef& table, const ScanSpec& spec) {
+                                                   const ScopeRef& table, const ScanSpec& spec,
+                                                   std::atomic<uint64_t>* entries_read) {
   switch (spec.access) {
     case ScanSpec::Access::kPrimaryKey: {
       auto cursor = std::make_unique<PrimaryKeyCursor>(storage, view, table, spec);
+      cursor->count_into(entries_read);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }
@@ -436,11 +444,13 @@ Result<std::unique_ptr<RowCursor>> open_row_cursor(const StorageEngine& storage,
                       "no index " + std::to_string(spec.index_id) + " on " + table.schema->qualified_name());
       }
       auto cursor = std::make_unique<IndexCursor>(storage, view, table, spec, index->column_ids.size());
+      cursor->count_into(entries_read);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }
     case ScanSpec::Access::kSeq: {
       auto cursor = std::make_unique<SeqCursor>(storage, view, table, spec);
+      cursor->count_into(entries_read);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }

@@ -244,7 +244,7 @@ Result<std::optional<StoredRow>> TableStore::get(const ReadView& view, const Sco
 
 Result<std::unique_ptr<RowCursor>> TableStore::open_cursor(const ReadView& view, const ScopeRef& table,
                                                            const ScanSpec& spec) const {
-  return open_row_cursor(storage_, view, table, spec);
+  return open_row_cursor(storage_, view, table, spec, &entries_read_);
 }
 
 // ---- writes -------------------------------------------------------------------------
@@ -481,9 +481,15 @@ void TableStore::build_batch(WriteSet& writes, const WriteBatch& extra, WriteBat
       batch->del(ColumnFamily::kIndex, key);
     }
   }
+  // The high-water mark moves in steps of kHighWaterStepMs of _seq time, so that most
+  // commits write one key less; start-up adds the step (last_seq_on_disk).
   if (!writes.final_seqs_.empty()) {
-    batch->max_u64(ColumnFamily::kSystem, seq_high_water_key(),
-                   static_cast<uint64_t>(writes.final_seqs_.back()));
+    int64_t seq = writes.final_seqs_.back();
+    int64_t persisted = persisted_high_water_.load(std::memory_order_relaxed);
+    if (snowflake_unix_ms(seq) >= snowflake_unix_ms(persisted) + kHighWaterStepMs &&
+        persisted_high_water_.compare_exchange_strong(persisted, seq, std::memory_order_relaxed)) {
+      batch->max_u64(ColumnFamily::kSystem, seq_high_water_key(), static_cast<uint64_t>(seq));
+    }
   }
   batch->append(extra);
 }
@@ -494,7 +500,8 @@ Result<int64_t> TableStore::last_seq_on_disk(const StorageEngine& storage) {
   if (!value || value->size() != 8) return int64_t{0};
   uint64_t seq = 0;
   for (unsigned char byte : *value) seq = (seq << 8) | byte;
-  return static_cast<int64_t>(seq);
+  // Commits within kHighWaterStepMs of the stored mark did not raise it: cover them.
+  return static_cast<int64_t>(seq) + ((kHighWaterStepMs + 1) << kSnowflakeTimestampShift);
 }
 
 Status TableStore::commit(WriteSet& writes, const WriteBatch& extra, LiveQueryManager* live,

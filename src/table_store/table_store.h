@@ -182,10 +182,14 @@ class TableStore {
   Status commit(WriteSet& writes, const WriteBatch& extra, LiveQueryManager* live,
                 const BeforeWrite& before_write = {});
 
-  // The greatest _seq any commit has written (kept in the `system` family by every
-  // commit): the id generator is advanced past it at start-up, so _seq values keep
-  // increasing across restarts even when the clock went back.
+  // At least the greatest _seq any commit has written: the id generator is advanced past
+  // it at start-up, so _seq values keep increasing across restarts even when the clock
+  // went back. Commits keep a high-water mark in the `system` family, raised (by a max
+  // merge: concurrent batches never lower it) whenever a commit's _seq time passes it by
+  // kHighWaterStepMs; this returns the mark plus that step. (After a restart within the
+  // step of the last write, new _seq values run up to that far ahead of the clock.)
   static Result<int64_t> last_seq_on_disk(const StorageEngine& storage);
+  static constexpr int64_t kHighWaterStepMs = 1000;
 
   // The highest _seq such that every commit that drew a _seq up to it has finished
   // (written or failed): a reader of the `_seq` index up to it misses nothing.
@@ -239,6 +243,10 @@ class TableStore {
   // Returns the number of rows deleted.
   Result<uint64_t> evict_expired(const TableSchema& schema, int64_t now_us, size_t batch_rows = 1000);
 
+  // Entries (rows, index or _seq entries) examined by every cursor closed so far: what a
+  // read really touched (benchmarks, system.stats).
+  uint64_t entries_read() const { return entries_read_.load(std::memory_order_relaxed); }
+
   // The effective value of `column` in `row` written under any schema version: dropped
   // columns are gone, added columns read as the literal default they were added with (or
   // NULL).
@@ -257,6 +265,8 @@ class TableStore {
   SnowflakeGenerator& ids_;
   std::unique_ptr<KeyLockTable> locks_;
   std::unique_ptr<CommitSequencer> sequencer_;
+  mutable std::atomic<uint64_t> entries_read_{0};
+  mutable std::atomic<int64_t> persisted_high_water_{0};  // the last _seq written as the mark
 };
 
 // PRIMARY_KEY_VIOLATION: UNIQUE index `index` already holds `values_text` (details:

@@ -18,9 +18,9 @@
 
 #include "catalog/table_schema.h"
 #include "common/status.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/services.h"
 #include "sql/engine/dml_clauses.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/services.h"
 #include "table_store/table_store.h"
 
 namespace kalam {

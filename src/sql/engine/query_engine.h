@@ -7,9 +7,9 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/models/execution_result.h"
-#include "sql/executor/services.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/execution_result.h"
+#include "sql/context/services.h"
 
 namespace kalam {
 

@@ -5,8 +5,8 @@
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
-#include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/table_access.h"
+#include "sql/context/authorization.h"
+#include "sql/context/table_access.h"
 #include "storage/audit_log.h"
 
 namespace kalam {

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/models/execution_result.h"
-#include "sql/executor/services.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/execution_result.h"
+#include "sql/context/services.h"
 
 namespace kalam {
 

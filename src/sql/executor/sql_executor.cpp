@@ -8,7 +8,7 @@
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
 #include "common/string_util.h"
-#include "sql/executor/helpers/audit.h"
+#include "sql/context/audit.h"
 #include "sql/parser/sql_parser.h"
 #include "sql/parser/statement_splitter.h"
 

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sql/context/execution_context.h"
+#include "sql/context/execution_metadata.h"
+#include "sql/context/execution_result.h"
 #include "sql/executor/handler_registry.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/models/execution_metadata.h"
-#include "sql/executor/models/execution_result.h"
 #include "sql/executor/parameter_binding.h"
 
 namespace kalam {

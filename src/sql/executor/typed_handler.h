@@ -5,9 +5,9 @@
 #include <variant>
 
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/models/execution_result.h"
-#include "sql/executor/services.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/execution_result.h"
+#include "sql/context/services.h"
 #include "sql/parser/statements.h"
 
 namespace kalam {

@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "common/json_builder.h"
-#include "sql/executor/helpers/audit.h"
+#include "sql/context/audit.h"
 #include "table_store/table_store.h"
 
 namespace kalam {

@@ -9,8 +9,8 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/services.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/services.h"
 
 namespace kalam {
 

@@ -7,17 +7,19 @@
 #include <algorithm>
 
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
 #include "sql/executor/handlers/index/index_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/index_builds.h"
 
 namespace kalam {
 
-Status CreateIndexHandler::check_authorization(const ExecutionContext& ctx, const CreateIndexStmt& stmt) const {
+Status CreateIndexHandler::check_authorization(const ExecutionContext& ctx,
+                                               const CreateIndexStmt& stmt) const {
   auto namespace_id = resolve_table_namespace(stmt.table, ctx);
   if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
-  const TableDef* table = services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  const TableDef* table =
+      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
   if (table == nullptr) return Status::ok();
   return check_may_change_table(ctx, *table, "CREATE INDEX");
 }
@@ -25,8 +27,8 @@ Status CreateIndexHandler::check_authorization(const ExecutionContext& ctx, cons
 Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const CreateIndexStmt& stmt) {
   KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
   if (!stmt.index_namespace.empty() && stmt.index_namespace != namespace_id) {
-    return invalid_table_argument("an index lives in its table's namespace ('" + namespace_id + "'), not in '" +
-                                      stmt.index_namespace + "'",
+    return invalid_table_argument("an index lives in its table's namespace ('" + namespace_id +
+                                      "'), not in '" + stmt.index_namespace + "'",
                                   "index");
   }
   std::string qualified = namespace_id + "." + stmt.index_name;
@@ -34,7 +36,8 @@ Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const
   const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
   if (table == nullptr || !table->schema) return table_not_found(namespace_id, stmt.table.table_name);
   if (relation_name_taken(change.current(), namespace_id, stmt.index_name)) {
-    if (stmt.if_not_exists && change.current().find_table_of_index(namespace_id, stmt.index_name) != nullptr) {
+    if (stmt.if_not_exists &&
+        change.current().find_table_of_index(namespace_id, stmt.index_name) != nullptr) {
       return ExecutionResult(SuccessResult{"Index '" + qualified + "' already exists", 0});
     }
     return Status(ErrorCode::kAlreadyExists, "a table or index named '" + qualified + "' already exists")
@@ -46,9 +49,11 @@ Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const
   for (const std::string& name : stmt.columns) {
     const ColumnDef* column = schema.find_column(name);
     if (column == nullptr) {
-      return invalid_table_argument("table " + schema.qualified_name() + " has no column '" + name + "'", "column");
+      return invalid_table_argument("table " + schema.qualified_name() + " has no column '" + name + "'",
+                                    "column");
     }
-    if (std::find(index.column_ids.begin(), index.column_ids.end(), column->column_id) != index.column_ids.end()) {
+    if (std::find(index.column_ids.begin(), index.column_ids.end(), column->column_id) !=
+        index.column_ids.end()) {
       return invalid_table_argument("column '" + name + "' is listed twice", "column");
     }
     index.column_ids.push_back(column->column_id);

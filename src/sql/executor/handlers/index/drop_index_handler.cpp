@@ -6,11 +6,11 @@
 #include <algorithm>
 
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
+#include "sql/context/table_access.h"
 #include "sql/executor/handlers/index/index_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/index_builds.h"
-#include "sql/executor/helpers/table_access.h"
 #include "table_store/table_store.h"
 
 namespace kalam {
@@ -28,11 +28,13 @@ Status DropIndexHandler::check_authorization(const ExecutionContext& ctx, const 
 }
 
 Result<ExecutionResult> DropIndexHandler::execute(ExecutionContext& ctx, const DropIndexStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_index_namespace(stmt.namespace_id, stmt.index_name, ctx));
+  KALAM_ASSIGN_OR_RETURN(std::string namespace_id,
+                         resolve_index_namespace(stmt.namespace_id, stmt.index_name, ctx));
   std::string qualified = namespace_id + "." + stmt.index_name;
   CatalogChange change = services_.schema_registry->begin_change();
   const TableDef* table = change.current().find_table_of_index(namespace_id, stmt.index_name);
-  bool hidden = table != nullptr && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role);
+  bool hidden =
+      table != nullptr && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role);
   if (table == nullptr || !table->schema || hidden) {
     if (stmt.if_exists) return ExecutionResult(SuccessResult{"Index '" + qualified + "' does not exist", 0});
     return index_not_found(namespace_id, stmt.index_name);

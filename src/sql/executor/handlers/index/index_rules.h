@@ -7,7 +7,7 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
+#include "sql/context/execution_context.h"
 
 namespace kalam {
 
@@ -20,6 +20,7 @@ Result<std::string> resolve_index_namespace(const std::string& written, const st
 Status index_not_found(std::string_view namespace_id, std::string_view index_name);
 
 // Whether an index or table of `namespace_id` in `snapshot` already has `name`.
-bool relation_name_taken(const CatalogSnapshot& snapshot, std::string_view namespace_id, std::string_view name);
+bool relation_name_taken(const CatalogSnapshot& snapshot, std::string_view namespace_id,
+                         std::string_view name);
 
 }  // namespace kalam

@@ -5,10 +5,10 @@
 #include "sql/executor/handlers/index/reindex_handler.h"
 
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/index/index_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 #include "sql/executor/helpers/index_builds.h"
 
 namespace kalam {
@@ -25,13 +25,15 @@ Result<std::vector<Target>> targets_of(const CatalogSnapshot& snapshot, const Re
   std::vector<Target> targets;
   std::string namespace_id = stmt.namespace_id.empty() ? ctx.default_namespace : stmt.namespace_id;
   if (namespace_id.empty()) {
-    return Status(ErrorCode::kNotFoundIndex, "REINDEX needs a namespace: qualify the name or set namespace_id")
+    return Status(ErrorCode::kNotFoundIndex,
+                  "REINDEX needs a namespace: qualify the name or set namespace_id")
         .with_detail("name", stmt.name);
   }
   auto all_of = [](const TableDef* table) {
     Target target{table, {}};
     for (const IndexDef& index : table->schema->indexes) {
-      if (index.replaces_index_id == 0 && index.state == IndexState::kReady) target.index_ids.push_back(index.index_id);
+      if (index.replaces_index_id == 0 && index.state == IndexState::kReady)
+        target.index_ids.push_back(index.index_id);
     }
     return target;
   };
@@ -45,7 +47,8 @@ Result<std::vector<Target>> targets_of(const CatalogSnapshot& snapshot, const Re
     targets.push_back(Target{table, {table->schema->find_index(stmt.name)->index_id}});
     return targets;
   }
-  if (const TableDef* table = snapshot.find_table(namespace_id, stmt.name); table != nullptr && table->schema) {
+  if (const TableDef* table = snapshot.find_table(namespace_id, stmt.name);
+      table != nullptr && table->schema) {
     targets.push_back(all_of(table));
     return targets;
   }
@@ -58,12 +61,14 @@ Status ReindexHandler::check_authorization(const ExecutionContext& ctx, const Re
   if (stmt.name.empty()) return require_role(ctx, Role::kDba, "REINDEX");
   auto targets = targets_of(*services_.schema_registry->snapshot(), stmt, ctx);
   if (!targets.is_ok()) return Status::ok();  // reported by execute
-  for (const Target& target : *targets) KALAM_RETURN_IF_ERROR(check_may_change_table(ctx, *target.table, "REINDEX"));
+  for (const Target& target : *targets)
+    KALAM_RETURN_IF_ERROR(check_may_change_table(ctx, *target.table, "REINDEX"));
   return Status::ok();
 }
 
 Result<ExecutionResult> ReindexHandler::execute(ExecutionContext& ctx, const ReindexStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(std::vector<Target> targets, targets_of(*services_.schema_registry->snapshot(), stmt, ctx));
+  KALAM_ASSIGN_OR_RETURN(std::vector<Target> targets,
+                         targets_of(*services_.schema_registry->snapshot(), stmt, ctx));
   int64_t rebuilt = 0;
   for (const Target& target : targets) {
     if (target.index_ids.empty()) continue;
@@ -97,7 +102,8 @@ Result<ExecutionResult> ReindexHandler::execute(ExecutionContext& ctx, const Rei
     KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, copies));
     rebuilt += static_cast<int64_t>(copies.size());
   }
-  return ExecutionResult(SuccessResult{std::to_string(rebuilt) + " index(es) rebuilt", static_cast<uint64_t>(rebuilt)});
+  return ExecutionResult(
+      SuccessResult{std::to_string(rebuilt) + " index(es) rebuilt", static_cast<uint64_t>(rebuilt)});
 }
 
 }  // namespace kalam

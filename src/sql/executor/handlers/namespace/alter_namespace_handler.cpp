@@ -5,9 +5,9 @@
 #include <boost/json.hpp>
 
 #include "catalog/schema_registry.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

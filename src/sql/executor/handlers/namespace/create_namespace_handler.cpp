@@ -2,9 +2,9 @@
 #include "sql/executor/handlers/namespace/create_namespace_handler.h"
 
 #include "catalog/schema_registry.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

@@ -4,9 +4,9 @@
 
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 #include "table_store/table_store.h"
 
 namespace kalam {

@@ -4,9 +4,9 @@
 
 #include "auth/user_store.h"
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/dml/dml_support.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

@@ -2,7 +2,7 @@
 // their virtual tables and shows which constraints were pushed down).
 #include "sql/executor/handlers/query/explain_handler.h"
 
-#include "sql/executor/helpers/authorization.h"
+#include "sql/context/authorization.h"
 
 namespace kalam {
 

@@ -3,9 +3,9 @@
 
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/storage/storage_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

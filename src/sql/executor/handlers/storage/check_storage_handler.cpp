@@ -8,8 +8,8 @@
 
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/storage/storage_rules.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

@@ -8,8 +8,8 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/json_builder.h"
+#include "sql/context/audit.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
 #include "sql/executor/helpers/index_builds.h"
 #include "table_store/table_store.h"
 

@@ -5,8 +5,8 @@
 
 #include <boost/json.hpp>
 
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/authorization.h"
 #include "table_store/table_store.h"
 
 namespace kalam {

@@ -8,10 +8,10 @@
 #include "catalog/table_schema.h"
 #include "common/json_builder.h"
 #include "common/string_util.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 namespace {

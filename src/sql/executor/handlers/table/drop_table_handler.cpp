@@ -4,9 +4,9 @@
 #include "sql/executor/handlers/table/drop_table_handler.h"
 
 #include "catalog/table_schema.h"
+#include "sql/context/audit.h"
+#include "sql/context/table_access.h"
 #include "sql/executor/handlers/table/table_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/table_access.h"
 #include "table_store/table_store.h"
 
 namespace kalam {

@@ -4,8 +4,8 @@
 
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
+#include "sql/context/table_access.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
-#include "sql/executor/helpers/table_access.h"
 
 namespace kalam {
 

@@ -2,8 +2,8 @@
 #include "sql/executor/handlers/table/table_rules.h"
 
 #include "common/string_util.h"
-#include "sql/executor/helpers/authorization.h"
-#include "sql/executor/helpers/table_access.h"
+#include "sql/context/authorization.h"
+#include "sql/context/table_access.h"
 
 namespace kalam {
 

@@ -7,7 +7,7 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
+#include "sql/context/execution_context.h"
 #include "sql/parser/statements.h"
 
 namespace kalam {

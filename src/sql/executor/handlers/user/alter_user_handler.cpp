@@ -6,9 +6,9 @@
 #include "auth/user_store.h"
 #include "common/json_builder.h"
 #include "config/server_config.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/user/user_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

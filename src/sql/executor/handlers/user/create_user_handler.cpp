@@ -6,8 +6,8 @@
 #include "auth/user_store.h"
 #include "common/json_builder.h"
 #include "config/server_config.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 
 namespace kalam {
 

@@ -3,9 +3,9 @@
 #include "sql/executor/handlers/user/drop_user_handler.h"
 
 #include "auth/user_store.h"
+#include "sql/context/audit.h"
+#include "sql/context/authorization.h"
 #include "sql/executor/handlers/user/user_rules.h"
-#include "sql/executor/helpers/audit.h"
-#include "sql/executor/helpers/authorization.h"
 
 namespace kalam {
 

@@ -1,7 +1,7 @@
 // Shared user-management rules.
 #include "sql/executor/handlers/user/user_rules.h"
 
-#include "sql/executor/helpers/authorization.h"
+#include "sql/context/authorization.h"
 
 namespace kalam {
 

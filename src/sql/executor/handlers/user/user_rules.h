@@ -5,7 +5,7 @@
 
 #include "auth/user_store.h"
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
+#include "sql/context/execution_context.h"
 
 namespace kalam {
 

@@ -1,5 +1,5 @@
 // Role checks with the documented error details.
-#include "sql/executor/helpers/authorization.h"
+#include "sql/context/authorization.h"
 
 #include <string>
 #include <vector>

@@ -1,5 +1,5 @@
 // Table access rules by table kind and SHARED access level.
-#include "sql/executor/helpers/table_access.h"
+#include "sql/context/table_access.h"
 
 namespace kalam {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/services.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/services.h"
 #include "storage/audit_log.h"
 #include "storage/storage_engine.h"
 

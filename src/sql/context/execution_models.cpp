@@ -2,9 +2,9 @@
 // the deadline check.
 #include <type_traits>
 
-#include "sql/executor/models/execution_context.h"
-#include "sql/executor/models/execution_result.h"
-#include "sql/executor/models/param_value.h"
+#include "sql/context/execution_context.h"
+#include "sql/context/execution_result.h"
+#include "sql/context/param_value.h"
 
 namespace kalam {
 

@@ -6,7 +6,7 @@
 
 #include "auth/role.h"
 #include "common/status.h"
-#include "sql/executor/models/execution_context.h"
+#include "sql/context/execution_context.h"
 
 namespace kalam {
 

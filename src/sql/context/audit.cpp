@@ -1,5 +1,5 @@
 // Audit row construction from the execution context.
-#include "sql/executor/helpers/audit.h"
+#include "sql/context/audit.h"
 
 #include "common/ids.h"
 #include "common/json_builder.h"
