@@ -35,7 +35,7 @@ bool ends_expression_list(const Token& token) {
 
 class ClauseParser {
  public:
-  ClauseParser(std::string_view sql, std::vector<Token> tokens) : sql_(sql), tokens_(std::move(tokens)) {}
+  ClauseParser(std::string_view sql, const std::vector<Token>& tokens) : sql_(sql), tokens_(tokens) {}
 
   Result<DmlClauses> parse() {
     DmlClauses out;
@@ -324,7 +324,7 @@ class ClauseParser {
   }
 
   std::string_view sql_;
-  std::vector<Token> tokens_;
+  const std::vector<Token>& tokens_;
 };
 
 }  // namespace
@@ -346,9 +346,10 @@ size_t dml_head_index(const std::vector<Token>& tokens) {
   return tokens.size();
 }
 
-Result<DmlClauses> parse_dml_clauses(std::string_view sql) {
-  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
-  return ClauseParser(sql, std::move(tokens)).parse();
+Result<DmlClauses> parse_dml_clauses(std::string_view sql, const std::vector<Token>* tokens) {
+  if (tokens != nullptr) return ClauseParser(sql, *tokens).parse();
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> own, tokenize_sql(sql));
+  return ClauseParser(sql, own).parse();
 }
 
 Result<std::string> replace_excluded(std::string_view text, const std::vector<std::string>& columns,

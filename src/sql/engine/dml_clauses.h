@@ -57,7 +57,8 @@ size_t dml_head_index(const std::vector<Token>& tokens);
 // target) come back with an empty action and base_sql = sql. Errors:
 // INVALID_SQL_SYNTAX (an empty or malformed RETURNING list or ON CONFLICT clause),
 // NOT_IMPLEMENTED (more than one ON CONFLICT clause, or a conflict target with WHERE).
-Result<DmlClauses> parse_dml_clauses(std::string_view sql);
+// `tokens`: the statement's tokens when the caller has them (else it is tokenized here).
+Result<DmlClauses> parse_dml_clauses(std::string_view sql, const std::vector<Token>* tokens = nullptr);
 
 // Rewrites `excluded.<column>` references in `text` with `$<first_param + position>`,
 // where position is the column's index in `columns` (names compared like SQL names).

@@ -683,8 +683,13 @@ Status ensure_alias(EngineConnection& session, const std::string& name, const st
 // default namespace become the quoted virtual-table name "ns.table" (declared on
 // demand). `system.*` stays as it is; unknown names are left for SQLite to report.
 Result<std::string> resolve_tables(EngineConnection& connection, StatementState& statement,
-                                   ExecutorServices& services, std::string_view sql) {
-  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(sql));
+                                   ExecutorServices& services, std::string_view sql,
+                                   const std::vector<Token>* given_tokens) {
+  std::vector<Token> own_tokens;
+  if (given_tokens == nullptr) {
+    KALAM_ASSIGN_OR_RETURN(own_tokens, tokenize_sql(sql));
+  }
+  const std::vector<Token>& tokens = given_tokens != nullptr ? *given_tokens : own_tokens;
   if (connection.catalog_owner != services.schema_registry) {
     clear_statement_cache(connection);
     connection.internal_ddl = true;
@@ -848,8 +853,9 @@ Status QueryEngine::commit_transaction(ExecutionContext& ctx) {
   return services_.tables->commit(tx->writes, audits, services_.live);
 }
 
-Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sql) {
-  KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, execute(ctx, sql, false));
+Result<RowsResult> QueryEngine::query(ExecutionContext& ctx, std::string_view sql,
+                                      const std::vector<Token>* tokens) {
+  KALAM_ASSIGN_OR_RETURN(EngineOutcome outcome, execute(ctx, sql, false, tokens));
   return std::move(outcome.rows);
 }
 
@@ -867,12 +873,13 @@ Status bind_internal(sqlite3_stmt* stmt, const InternalBinds& binds) {
 // Resolves, prepares (cached), binds and runs one SQL statement inside the running
 // engine statement; its writes join the statement's pending writes. Returns its rows.
 // `prepare_only`: resolve and prepare (which runs the authorizer) without running.
+// `tokens`: those of `sql` when the caller has them (the client's statement as parsed).
 Result<RowsResult> run_sql(StatementState& session, ExecutorServices& services, ExecutionContext& ctx,
                            std::string_view sql, const InternalBinds& binds, bool read_only,
-                           bool prepare_only = false) {
+                           bool prepare_only = false, const std::vector<Token>* tokens = nullptr) {
   EngineConnection& connection = engine_connection();
   session.insert_columns.reset();
-  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(connection, session, services, sql));
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(connection, session, services, sql, tokens));
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
   // callers for whom it made the same decisions: the key includes the role and
   // whether writes are allowed (scopes are applied at run time, not at prepare).
@@ -1128,17 +1135,21 @@ Result<RowsResult> run_returning(StatementState& session, ExecutorServices& serv
 
 }  // namespace
 
-Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes) {
+Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes,
+                                           const std::vector<Token>* tokens) {
   KALAM_ASSIGN_OR_RETURN(sqlite3 * db, thread_connection());
   (void)db;
   DmlClauses clauses;
   if (allow_writes) {
-    KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql));
+    KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql, tokens));
   } else {
     clauses.base_sql = std::string(sql);
   }
+  // The tokens describe base_sql only when the engine runs the statement as written
+  // (no RETURNING or upsert clause taken out).
+  const std::vector<Token>* base_tokens = clauses.base_sql == sql ? tokens : nullptr;
   for (int attempt = 1;; ++attempt) {
-    Result<EngineOutcome> outcome = execute_once(ctx, clauses, allow_writes);
+    Result<EngineOutcome> outcome = execute_once(ctx, clauses, allow_writes, base_tokens);
     // Run again (autocommit only):
     //  - two statements that resolve conflicts (upserts, OR IGNORE, OR REPLACE)
     //    inserting the same new key or UNIQUE value at once both found it free and one
@@ -1155,7 +1166,7 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
 }
 
 Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const DmlClauses& clauses,
-                                                bool allow_writes) {
+                                                bool allow_writes, const std::vector<Token>* tokens) {
   EngineConnection& connection = engine_connection();
   StatementState statement;
   WriteSet own_writes;  // autocommit: the statement's own
@@ -1180,7 +1191,8 @@ Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const Dml
   if (clauses.upsert) {
     KALAM_RETURN_IF_ERROR(run_upsert(statement, services_, ctx, clauses));
   } else {
-    KALAM_ASSIGN_OR_RETURN(result, run_sql(statement, services_, ctx, clauses.base_sql, {}, !allow_writes));
+    KALAM_ASSIGN_OR_RETURN(
+        result, run_sql(statement, services_, ctx, clauses.base_sql, {}, !allow_writes, false, tokens));
   }
   KALAM_RETURN_IF_ERROR(ctx.check_deadline(allow_writes ? "DML" : "SELECT"));
 

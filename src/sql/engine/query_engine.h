@@ -10,6 +10,7 @@
 #include "sql/context/execution_context.h"
 #include "sql/context/execution_result.h"
 #include "sql/context/services.h"
+#include "sql/parser/token.h"
 
 namespace kalam {
 
@@ -30,7 +31,9 @@ class QueryEngine {
   // AUTH_INSUFFICIENT_ROLE (a table the caller's role may not read),
   // INVALID_ARGUMENT (a refused operation or a runtime error),
   // TIMEOUT_HANDLER_EXECUTION (deadline reached). Thread-safe.
-  Result<RowsResult> query(ExecutionContext& ctx, std::string_view sql);
+  // `tokens`: the tokens of `sql` when the parser already made them (never tokenized twice).
+  Result<RowsResult> query(ExecutionContext& ctx, std::string_view sql,
+                           const std::vector<Token>* tokens = nullptr);
 
   // Runs one INSERT/UPDATE/DELETE (allow_writes) or query: the statement's writes are
   // collected and committed at its end in one atomic batch with the DML audit row, or
@@ -38,7 +41,8 @@ class QueryEngine {
   // TYPE_MISMATCH, NOT_NULL_VIOLATION, PRIMARY_KEY_VIOLATION.
   // Inside an explicit transaction (ctx.transaction) the writes join the transaction
   // instead of committing.
-  Result<EngineOutcome> execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes);
+  Result<EngineOutcome> execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes,
+                                const std::vector<Token>* tokens = nullptr);
 
   // COMMIT: writes every row and audit row of ctx.transaction in one batch unless a
   // row it wrote was changed by someone else since (TRANSACTION_CONFLICT, nothing
@@ -47,7 +51,9 @@ class QueryEngine {
 
  private:
   // One attempt of execute() for an already split statement.
-  Result<EngineOutcome> execute_once(ExecutionContext& ctx, const DmlClauses& clauses, bool allow_writes);
+  // `tokens`: those of clauses.base_sql, when the caller has them.
+  Result<EngineOutcome> execute_once(ExecutionContext& ctx, const DmlClauses& clauses, bool allow_writes,
+                                     const std::vector<Token>* tokens);
 
   ExecutorServices& services_;
 };

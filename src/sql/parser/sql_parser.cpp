@@ -974,8 +974,10 @@ Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
 }
 
 Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition start) {
-  std::vector<Token> tokens;
-  KALAM_ASSIGN_OR_RETURN(tokens, tokenize_sql(text, start));
+  std::vector<Token> tokenized;
+  KALAM_ASSIGN_OR_RETURN(tokenized, tokenize_sql(text, start));
+  auto shared_tokens = std::make_shared<const std::vector<Token>>(std::move(tokenized));
+  const std::vector<Token>& tokens = *shared_tokens;
   ParsedStatement parsed;
   parsed.sql = std::string(text);
   parsed.start = start;
@@ -999,12 +1001,12 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
   Result<StatementBody> body = StatementBody(RawSqlStatement{parsed.kind});
   switch (parsed.kind) {
     case StatementKind::kSelect:
-      body = StatementBody(SelectStmt{std::string(text)});
+      body = StatementBody(SelectStmt{std::string(text), shared_tokens});
       break;
     case StatementKind::kInsert:
     case StatementKind::kUpdate:
     case StatementKind::kDelete:
-      body = StatementBody(DmlStmt{parsed.kind, std::string(text)});
+      body = StatementBody(DmlStmt{parsed.kind, std::string(text), shared_tokens});
       break;
     case StatementKind::kCreateNamespace:
       parser.accept_keywords({"create", "namespace"});

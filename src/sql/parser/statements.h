@@ -2,6 +2,7 @@
 // KalamDB parses itself; engine statements (SELECT, DML …) travel as RawSqlStatement.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -22,14 +23,20 @@ struct RawSqlStatement {
 };
 
 // A query executed by the SQL engine (SQLite) over KalamDB's tables.
+// The tokens of a statement's text, shared by the stages after the parser (the engine
+// resolves names and splits DML clauses on them instead of tokenizing again).
+using StatementTokens = std::shared_ptr<const std::vector<Token>>;
+
 struct SelectStmt {
   std::string sql;
+  StatementTokens tokens;  // of `sql`
 };
 
 // INSERT, UPDATE or DELETE executed by the SQL engine.
 struct DmlStmt {
   StatementKind kind;
   std::string sql;
+  StatementTokens tokens;  // of `sql`
 };
 
 // EXECUTE AS USER 'bob' ( <one SELECT/INSERT/UPDATE/DELETE> ).

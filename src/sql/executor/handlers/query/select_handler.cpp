@@ -8,7 +8,7 @@ Status SelectHandler::check_authorization(const ExecutionContext&, const SelectS
 }
 
 Result<ExecutionResult> SelectHandler::execute(ExecutionContext& ctx, const SelectStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(RowsResult rows, engine_.query(ctx, stmt.sql));
+  KALAM_ASSIGN_OR_RETURN(RowsResult rows, engine_.query(ctx, stmt.sql, stmt.tokens.get()));
   return ExecutionResult(std::move(rows));
 }
 
