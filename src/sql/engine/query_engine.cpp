@@ -399,12 +399,9 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
         return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
                         .with_detail("name", std::string(arg1)));
       }
-      if (session.ctx == nullptr || !may_read_table(*table->second, session.ctx->role)) {
-        // Never reveal that a table the caller may not read exists.
-        return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
-                        .with_detail("name", table->first));
-      }
-      return SQLITE_OK;
+      if (session.ctx == nullptr) return SQLITE_DENY;
+      Status allowed = authorize_table_action(*session.ctx, *table->second, TableAction::kRead, table->first);
+      return allowed.is_ok() ? SQLITE_OK : deny(std::move(allowed));
     }
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
@@ -425,25 +422,19 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
                         .with_detail("name", name));
       }
       const TableSchema& schema = *table->second;
-      if (session.ctx == nullptr || !may_read_table(schema, session.ctx->role)) {
-        return deny(Status(ErrorCode::kNotFoundTable, "table '" + table->first + "' does not exist")
-                        .with_detail("name", table->first));
-      }
+      if (session.ctx == nullptr) return SQLITE_DENY;
+      Status readable = authorize_table_action(*session.ctx, schema, TableAction::kRead, table->first);
+      if (!readable.is_ok()) return deny(std::move(readable));
       if (action == SQLITE_UPDATE && arg2 != nullptr &&
           (std::strcmp(arg2, "_seq") == 0 || std::strcmp(arg2, "_deleted") == 0)) {
         return deny(Status(ErrorCode::kInvalidArgument, std::string(arg2) + " is assigned by KalamDB")
                         .with_detail("argument", std::string(arg2)));
       }
-      if (action == SQLITE_UPDATE && schema.table_type == TableType::kStream) {
-        return deny(
-            Status(ErrorCode::kInvalidArgument, "STREAM tables are append-only: UPDATE is not allowed")
-                .with_detail("argument", std::string("table")));
-      }
-      if (!may_write_table(schema, session.ctx->role)) {
-        Role required = schema.options.access_level == AccessLevel::kRestricted ? Role::kDba : Role::kService;
-        return deny(insufficient_role(*session.ctx, required, "write to " + table->first));
-      }
-      return SQLITE_OK;
+      TableAction kind = action == SQLITE_INSERT   ? TableAction::kInsert
+                         : action == SQLITE_UPDATE ? TableAction::kUpdate
+                                                   : TableAction::kDelete;
+      Status allowed = authorize_table_action(*session.ctx, schema, kind, table->first);
+      return allowed.is_ok() ? SQLITE_OK : deny(std::move(allowed));
     }
     default:
       return deny(Status(ErrorCode::kInvalidArgument, "the statement needs an operation (code " +
@@ -964,11 +955,13 @@ Result<std::shared_ptr<const TableSchema>> dml_target(ExecutorServices& services
   auto snapshot = services.schema_registry->snapshot();
   const std::string& ns = clauses.target_ns.empty() ? ctx.default_namespace : clauses.target_ns;
   const TableDef* def = ns.empty() ? nullptr : snapshot->find_table(ns, clauses.target_name);
-  if (def == nullptr || !def->schema || !may_read_table(*def->schema, ctx.role)) {
-    std::string name =
-        clauses.target_ns.empty() ? clauses.target_name : clauses.target_ns + "." + clauses.target_name;
+  std::string name =
+      clauses.target_ns.empty() ? clauses.target_name : clauses.target_ns + "." + clauses.target_name;
+  if (def == nullptr || !def->schema) {
     return Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name);
   }
+  // (the write itself is decided by the authorizer when SQLite prepares the statements)
+  KALAM_RETURN_IF_ERROR(authorize_table_action(ctx, *def->schema, TableAction::kRead, name));
   return def->schema;
 }
 
