@@ -15,7 +15,7 @@ namespace {
 
 void append_string(std::string& out, std::string_view text) {
   out += '"';
-  out += json_escape(text);
+  append_json_escaped(out, text);
   out += '"';
 }
 

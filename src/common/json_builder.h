@@ -15,7 +15,7 @@ class JsonObjectBuilder {
   JsonObjectBuilder& add(std::string_view key, std::string_view value) {
     key_(key);
     out_ += '"';
-    out_ += json_escape(value);
+    append_json_escaped(out_, value);
     out_ += '"';
     return *this;
   }
@@ -43,7 +43,7 @@ class JsonObjectBuilder {
  private:
   void key_(std::string_view key) {
     out_ += out_.size() > 1 ? ",\"" : "\"";
-    out_ += json_escape(key);
+    append_json_escaped(out_, key);
     out_ += "\":";
   }
   std::string out_ = "{";

@@ -71,11 +71,14 @@ bool is_valid_utf8(std::string_view text) {
   return true;
 }
 
-std::string json_escape(std::string_view text) {
+void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() + 2);
-  for (char ch : text) {
+  size_t run = 0;  // start of the current run of characters copied as they are
+  for (size_t idx = 0; idx < text.size(); ++idx) {
+    unsigned char ch = static_cast<unsigned char>(text[idx]);
+    if (ch >= 0x20 && ch != '"' && ch != '\\') continue;
+    out.append(text.data() + run, idx - run);
+    run = idx + 1;
     switch (ch) {
       case '"':
         out += "\\\"";
@@ -93,15 +96,18 @@ std::string json_escape(std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(ch) < 0x20) {
-          out += "\\u00";
-          out += kHex[(ch >> 4) & 0xF];
-          out += kHex[ch & 0xF];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[(ch >> 4) & 0xF];
+        out += kHex[ch & 0xF];
     }
   }
+  out.append(text.data() + run, text.size() - run);
+}
+
+std::string json_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 2);
+  append_json_escaped(out, text);
   return out;
 }
 

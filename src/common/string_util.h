@@ -13,5 +13,7 @@ bool iequals(std::string_view lhs, std::string_view rhs);
 bool is_valid_utf8(std::string_view text);
 // Escapes `text` as a JSON string body (without the surrounding quotes).
 std::string json_escape(std::string_view text);
+// Appends json_escape(text) to `out` (runs of plain characters are copied at once).
+void append_json_escaped(std::string& out, std::string_view text);
 
 }  // namespace kalam

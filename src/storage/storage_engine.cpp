@@ -370,6 +370,29 @@ Result<bool> StorageEngine::get_into(ColumnFamily family, std::string_view key, 
   return true;
 }
 
+Status StorageEngine::multi_get(ColumnFamily family, const std::vector<std::string>& keys,
+                                std::vector<std::optional<std::string>>* values,
+                                const StorageSnapshot* snapshot) const {
+  if (impl_->db == nullptr) return closed_error();
+  if (!valid_family(family)) return Status(ErrorCode::kInternalError, "invalid column family");
+  values->assign(keys.size(), std::nullopt);
+  if (keys.empty()) return Status::ok();
+  std::vector<rocksdb::Slice> slices;
+  slices.reserve(keys.size());
+  for (const std::string& key : keys) slices.push_back(to_slice(key));
+  std::vector<rocksdb::PinnableSlice> found(keys.size());
+  std::vector<rocksdb::Status> statuses(keys.size());
+  rocksdb::ReadOptions options = read_options_at(snapshot == nullptr ? nullptr : snapshot->impl_.get());
+  impl_->db->MultiGet(options, impl_->handle(family), keys.size(), slices.data(), found.data(),
+                      statuses.data());
+  for (size_t idx = 0; idx < keys.size(); ++idx) {
+    if (statuses[idx].IsNotFound()) continue;
+    if (!statuses[idx].ok()) return storage_error("multi_get", statuses[idx]);
+    (*values)[idx] = std::string(found[idx].data(), found[idx].size());
+  }
+  return Status::ok();
+}
+
 std::shared_ptr<const StorageSnapshot> StorageEngine::snapshot() const {
   auto impl = std::make_unique<StorageSnapshot::Impl>();
   if (impl_->db != nullptr) {

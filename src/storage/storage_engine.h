@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 
@@ -158,6 +159,12 @@ class StorageEngine {
   // Returns whether the key exists; *value is unspecified when it does not.
   Result<bool> get_into(ColumnFamily family, std::string_view key, std::string* value,
                         const StorageSnapshot* snapshot = nullptr) const;
+
+  // The values of `keys` (one RocksDB MultiGet: batched block reads), at `snapshot` or
+  // the latest state: (*values)[i] is nullopt when keys[i] does not exist.
+  Status multi_get(ColumnFamily family, const std::vector<std::string>& keys,
+                   std::vector<std::optional<std::string>>* values,
+                   const StorageSnapshot* snapshot = nullptr) const;
 
   // A consistent view of the database as of now.
   std::shared_ptr<const StorageSnapshot> snapshot() const;

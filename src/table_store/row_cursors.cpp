@@ -285,7 +285,8 @@ class PrimaryKeyCursor : public CursorBase {
 };
 
 // Rows in the order of a secondary index: entries [values…][pk] merged with the write
-// set's entry puts and deletes, each entry followed to its row.
+// set's entry puts and deletes, each entry followed to its row. Rows are fetched in
+// batches of up to kFetchBatch with one MultiGet, never more than the limit still allows.
 class IndexCursor : public CursorBase {
  public:
   IndexCursor(const StorageEngine& storage, const ReadView& view, const ScopeRef& table, const ScanSpec& spec,
@@ -307,9 +308,46 @@ class IndexCursor : public CursorBase {
  protected:
   Status advance() override {
     while (true) {
+      if (batch_pos_ == batch_.size()) {
+        KALAM_RETURN_IF_ERROR(fill_batch());
+        if (batch_.empty()) return finished();
+      }
+      Fetched& fetched = batch_[batch_pos_++];
+      if (fetched.pending != nullptr) {
+        if (!fetched.pending->row) continue;
+        project_row(*fetched.pending->row, spec_.columns, &row_);
+      } else {
+        if (!fetched.value) continue;  // no row: not expected from a consistent index
+        KALAM_RETURN_IF_ERROR(decode_stored_row(*fetched.value, spec_.columns, &row_));
+      }
+      key_ = std::move(fetched.row_key);
+      if (accept(row_)) return found();
+    }
+  }
+
+ private:
+  static constexpr size_t kFetchBatch = 32;
+  struct Fetched {
+    std::string row_key;
+    const PendingRow* pending = nullptr;  // the write set's version, when it wrote the row
+    std::optional<std::string> value;     // else the stored value
+  };
+
+  // The next entries (at most what the limit still allows), and their rows.
+  Status fill_batch() {
+    batch_.clear();
+    batch_pos_ = 0;
+    size_t wanted = kFetchBatch;
+    if (spec_.limit != UINT64_MAX)
+      wanted = static_cast<size_t>(std::min<uint64_t>(wanted, spec_.limit - returned_));
+    wanted = std::max<size_t>(wanted, 1);
+    const PendingRows* pending = pending_rows();
+    std::vector<std::string> to_read;
+    std::vector<size_t> read_slots;
+    while (batch_.size() < wanted) {
       MergedKeys<PendingOps>::Step step;
       KALAM_ASSIGN_OR_RETURN(bool more, merged_.peek(&step));
-      if (!more) return finished();
+      if (!more) break;
       ++entries_;
       bool present = step.from_base || step.pending->second;
       entry_.assign(step.key);
@@ -317,19 +355,35 @@ class IndexCursor : public CursorBase {
       if (!present) continue;  // the write set deleted this entry
       KALAM_ASSIGN_OR_RETURN(std::string_view pk,
                              pk_suffix_of_index_entry(entry_, prefix_size_, value_count_));
-      key_ = table_.scope_prefix;
-      key_.append(pk);
-      KALAM_ASSIGN_OR_RETURN(bool exists, fetch_row(key_));
-      if (exists && accept(row_)) return found();
+      Fetched fetched;
+      fetched.row_key = table_.scope_prefix;
+      fetched.row_key.append(pk);
+      if (pending != nullptr) {
+        auto it = pending->find(fetched.row_key);
+        if (it != pending->end()) fetched.pending = &it->second;
+      }
+      if (fetched.pending == nullptr) {
+        to_read.push_back(fetched.row_key);
+        read_slots.push_back(batch_.size());
+      }
+      batch_.push_back(std::move(fetched));
     }
+    if (!to_read.empty()) {
+      std::vector<std::optional<std::string>> values;
+      KALAM_RETURN_IF_ERROR(storage_.multi_get(table_.family, to_read, &values, snapshot()));
+      for (size_t idx = 0; idx < read_slots.size(); ++idx)
+        batch_[read_slots[idx]].value = std::move(values[idx]);
+    }
+    return Status::ok();
   }
 
- private:
   size_t value_count_;
   size_t prefix_size_ = 0;
   std::string entry_;
   std::unique_ptr<StorageIterator> base_;
   MergedKeys<PendingOps> merged_;
+  std::vector<Fetched> batch_;
+  size_t batch_pos_ = 0;
 };
 
 // Rows in _seq order from the `_seq` index. Rows the write set wrote are taken from it
