@@ -539,6 +539,17 @@ Status StorageEngine::flush_memtables() {
   return Status::ok();
 }
 
+Status StorageEngine::compact_all() {
+  KALAM_RETURN_IF_ERROR(flush_memtables());
+  rocksdb::CompactRangeOptions options;
+  options.change_level = true;
+  for (rocksdb::ColumnFamilyHandle* family_handle : impl_->handles) {
+    rocksdb::Status status = impl_->db->CompactRange(options, family_handle, nullptr, nullptr);
+    if (!status.ok()) return storage_error("compact", status);
+  }
+  return Status::ok();
+}
+
 Status StorageEngine::close() { return impl_->close(); }
 
 const std::string& StorageEngine::path() const { return impl_->options.path; }
