@@ -46,10 +46,16 @@ void reset_peak_rss() {
   clear << "5";
 }
 
-// One table per size, filled once per process with multi-row INSERTs of 1,000 rows.
-bench::SqlBench& filled(int64_t rows) {
+// One table per size, filled once per process with multi-row INSERTs of 1,000 rows. main()
+// closes them before exit: as a function-local static the map would be destroyed after
+// RocksDB's own statics, and closing a database then crashes.
+std::map<int64_t, std::unique_ptr<bench::SqlBench>>& filled_tables() {
   static std::map<int64_t, std::unique_ptr<bench::SqlBench>> benches;
-  auto& slot = benches[rows];
+  return benches;
+}
+
+bench::SqlBench& filled(int64_t rows) {
+  auto& slot = filled_tables()[rows];
   if (slot) return *slot;
   slot = std::make_unique<bench::SqlBench>(
       "CREATE NAMESPACE chat; CREATE USER TABLE chat.messages (id BIGINT PRIMARY KEY, conversation_id "
@@ -139,3 +145,12 @@ BENCHMARK(BM_ChatSelect)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace kalam
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  kalam::filled_tables().clear();
+  return 0;
+}
