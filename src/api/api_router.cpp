@@ -258,6 +258,9 @@ class ApiRouter::Impl {
     ctx.ip_address = request.remote_ip;
     ctx.timestamp_us = now_unix_micros();
     ctx.client_gone = request.client_gone;
+    // The first look at the connection comes after one poll interval: a request that
+    // finishes sooner is answered even when its client half-closed after sending it.
+    ctx.next_cancel_poll = std::chrono::steady_clock::now() + ExecutionContext::kCancelPollInterval;
 
     const json::value* sql = body->if_contains("sql");
     if (sql == nullptr || sql->is_null()) {

@@ -315,7 +315,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     request.remote_ip = remote_ip_;
     request.keep_alive = message.keep_alive();
     request.client_gone = [closed = closed_, fd = stream_.socket().native_handle()] {
-      return closed->load(std::memory_order_acquire) || peer_closed(fd);
+      // Under the lock do_close takes before closing: the descriptor cannot be closed
+      // (and its number reused by another connection) while it is peeked at.
+      std::lock_guard<std::mutex> lock(closed->mutex);
+      return closed->closed || peer_closed(fd);
     };
     request.body_too_large = body_too_large;
     if (!body_too_large) request.body = std::move(message.body());
@@ -458,7 +461,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void do_close() {
     if (state_ == State::kClosed) return;
     state_ = State::kClosed;
-    closed_->store(true, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lock(closed_->mutex);
+      closed_->closed = true;
+    }
     parser_.reset();
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -481,7 +487,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   const std::shared_ptr<HttpServer::Impl> server_;  // first member: outlives the socket below
   // Set when this session closes its socket: client_gone() stops peeking at the descriptor.
-  const std::shared_ptr<std::atomic<bool>> closed_ = std::make_shared<std::atomic<bool>>(false);
+  struct ClosedFlag {
+    std::mutex mutex;
+    bool closed = false;  // guarded by mutex
+  };
+  const std::shared_ptr<ClosedFlag> closed_ = std::make_shared<ClosedFlag>();
   const net::any_io_executor executor_;          // the connection's strand
   std::optional<HttpResponse> inline_response_;  // given inside the handler, not yet written
   beast::tcp_stream stream_;

@@ -133,10 +133,13 @@ std::vector<uint32_t> add_implicit_unique_indexes(TableSchema& schema, IndexStat
                 (index.implicit && index.column_ids.size() == 1 && index.column_ids[0] == column.column_id);
     }
     if (covered) continue;
+    // At most 64 characters (an identifier DROP INDEX and REINDEX can name), suffix included.
+    constexpr size_t kMaxName = 64;
     std::string base = schema.table_name + "_" + column.name + "_key";
-    std::string name = base;
+    std::string name = base.substr(0, kMaxName);
     for (int suffix = 1; name_taken(name) || schema.find_index(name) != nullptr; ++suffix) {
-      name = base + "_" + std::to_string(suffix);
+      std::string tail = "_" + std::to_string(suffix);
+      name = base.substr(0, kMaxName - tail.size()) + tail;
     }
     IndexDef index;
     index.index_id = schema.next_index_id++;

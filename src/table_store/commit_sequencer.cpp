@@ -9,9 +9,16 @@ CommitSequencer::Ticket CommitSequencer::begin(size_t count) {
   Ticket ticket;
   ticket.seqs.reserve(count);
   std::lock_guard<std::mutex> lock(mutex_);
+  bool idle = next_to_publish_ == next_ticket_;
   ticket.number = next_ticket_++;
   for (size_t idx = 0; idx < count; ++idx) ticket.seqs.push_back(ids_.next());
   if (!ticket.seqs.empty()) last_drawn_seq_ = ticket.seqs.back();
+  if (idle) {
+    // Nothing was in flight: every value below this commit's is settled (including the
+    // values of commits before a restart, which the generator starts past).
+    int64_t floor = ticket.seqs.empty() ? (last_drawn_seq_ = ids_.next()) : ticket.seqs.front() - 1;
+    if (floor > visible_seq_) visible_seq_ = floor;
+  }
   return ticket;
 }
 
@@ -35,10 +42,13 @@ void CommitSequencer::finish(const Ticket& ticket, LiveQueryManager* live, std::
   if (advanced) advanced_.notify_all();
 }
 
-int64_t CommitSequencer::visible_seq() const {
+int64_t CommitSequencer::visible_seq() {
   std::lock_guard<std::mutex> lock(mutex_);
-  // With nothing in flight, every value drawn so far is settled.
-  return next_to_publish_ == next_ticket_ ? last_drawn_seq_ : visible_seq_;
+  if (next_to_publish_ != next_ticket_) return visible_seq_;
+  // Nothing in flight: every value drawn so far, by this process or before a restart
+  // (the generator starts past them), is settled, and so is a value drawn now.
+  last_drawn_seq_ = ids_.next();
+  return last_drawn_seq_;
 }
 
 void CommitSequencer::wait_for_in_flight() {

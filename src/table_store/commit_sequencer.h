@@ -33,8 +33,10 @@ class CommitSequencer {
   // order, the changes of every finished commit whose predecessors have all finished.
   void finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes);
 
-  // Every _seq up to this belongs to a finished commit (or to none).
-  int64_t visible_seq() const;
+  // Every _seq up to this belongs to a finished commit (or to none). With no commit in
+  // flight it draws a fresh value (every later commit's _seq is greater), so the values of
+  // commits before a restart are covered too.
+  int64_t visible_seq();
   // Blocks until every ticket drawn before the call has finished.
   void wait_for_in_flight();
 

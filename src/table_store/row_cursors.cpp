@@ -296,6 +296,9 @@ class IndexCursor : public CursorBase {
   Status open() {
     std::string prefix = index_scope_prefix(table_.schema->table_id, spec_.index_id, table_.scope);
     prefix_size_ = prefix.size();
+    index_ = table_.schema->find_index(spec_.index_id);
+    if (index_ == nullptr) return finished();
+    prefix_ = prefix;
     KeyRange range = key_range(prefix, spec_, true);
     if (range.begin >= range.end) return finished();
     KALAM_ASSIGN_OR_RETURN(base_,
@@ -350,6 +353,7 @@ class IndexCursor : public CursorBase {
       if (!more) break;
       ++entries_;
       bool present = step.from_base || step.pending->second;
+      bool from_base = step.from_base;
       entry_.assign(step.key);
       merged_.consume(step);
       if (!present) continue;  // the write set deleted this entry
@@ -362,6 +366,10 @@ class IndexCursor : public CursorBase {
         auto it = pending->find(fetched.row_key);
         if (it != pending->end()) fetched.pending = &it->second;
       }
+      // A snapshot entry for a row the write set rewrote: the write set deleted the entry
+      // of the version it read, but a later snapshot may hold another committed version's
+      // entry. Only an entry that the pending row itself would have counts.
+      if (from_base && fetched.pending != nullptr && !entry_of_pending(*fetched.pending, pk)) continue;
       if (fetched.pending == nullptr) {
         to_read.push_back(fetched.row_key);
         read_slots.push_back(batch_.size());
@@ -377,8 +385,15 @@ class IndexCursor : public CursorBase {
     return Status::ok();
   }
 
+  bool entry_of_pending(const PendingRow& pending, std::string_view pk) const {
+    if (!pending.row || pending.row->deleted) return false;
+    return index_entry_key(prefix_, index_values(*table_.schema, *index_, *pending.row), pk) == entry_;
+  }
+
   size_t value_count_;
   size_t prefix_size_ = 0;
+  const IndexDef* index_ = nullptr;
+  std::string prefix_;
   std::string entry_;
   std::unique_ptr<StorageIterator> base_;
   MergedKeys<PendingOps> merged_;
@@ -413,7 +428,11 @@ class SeqCursor : public CursorBase {
     if (high < low) return finished();
     std::string prefix = seq_scope_prefix(table_.schema->table_id, table_.scope);
     std::string begin = seq_key(prefix, low);
-    std::string end = high == INT64_MAX ? prefix_successor(prefix) : seq_key(prefix, high + 1);
+    // Committed entries stop at the view's visible_seq (own pending rows do not).
+    int64_t committed_high = std::min(high, view_.visible_seq);
+    std::string end = committed_high == INT64_MAX ? prefix_successor(prefix)
+                      : committed_high < low      ? begin
+                                                  : seq_key(prefix, committed_high + 1);
     KALAM_ASSIGN_OR_RETURN(base_, storage_.new_iterator(ColumnFamily::kIndex, begin, end, snapshot()));
     if (spec_.reverse) {
       base_->seek_to_last();

@@ -94,17 +94,6 @@ bool is_sql_null(const Value& value) {
   return real != nullptr && std::isnan(*real);
 }
 
-// The values of `index`'s columns in `row` (effective values, see column_value).
-std::vector<Value> index_values(const TableSchema& schema, const IndexDef& index, const StoredRow& row) {
-  std::vector<Value> values;
-  values.reserve(index.column_ids.size());
-  for (uint32_t column_id : index.column_ids) {
-    const ColumnDef* column = schema.find_column_by_id(column_id);
-    values.push_back(column == nullptr ? Value() : TableStore::column_value(schema, row, *column));
-  }
-  return values;
-}
-
 std::string values_text(const std::vector<Value>& values) {
   std::string text;
   for (const Value& value : values) {
@@ -131,6 +120,16 @@ Result<int64_t> stored_seq(std::string_view value) {
 }
 
 }  // namespace
+
+std::vector<Value> index_values(const TableSchema& schema, const IndexDef& index, const StoredRow& row) {
+  std::vector<Value> values;
+  values.reserve(index.column_ids.size());
+  for (uint32_t column_id : index.column_ids) {
+    const ColumnDef* column = schema.find_column_by_id(column_id);
+    values.push_back(column == nullptr ? Value() : TableStore::column_value(schema, row, *column));
+  }
+  return values;
+}
 
 Status unique_violation_error(const TableSchema& schema, const IndexDef& index, const std::string& values,
                               bool concurrent) {
@@ -244,6 +243,12 @@ Result<std::optional<StoredRow>> TableStore::get(const ReadView& view, const Sco
 
 Result<std::unique_ptr<RowCursor>> TableStore::open_cursor(const ReadView& view, const ScopeRef& table,
                                                            const ScanSpec& spec) const {
+  if (spec.access == ScanSpec::Access::kSeq && !view.snapshot) {
+    // The latest state: the iterator's implicit snapshot comes after this visible_seq.
+    ReadView latest = view;
+    latest.visible_seq = visible_seq();
+    return open_row_cursor(storage_, latest, table, spec, &entries_read_);
+  }
   return open_row_cursor(storage_, view, table, spec, &entries_read_);
 }
 
@@ -383,7 +388,10 @@ size_t TableStore::put(WriteSet& writes, const ScopeRef& table, const std::strin
   index_deltas(writes, table, pk_suffix(key, table.scope_prefix.size()), old, std::optional<StoredRow>(row));
   pending.row = std::move(row);
   writes.write_log_.push_back(it);
-  writes.table_epochs_[table.schema->table_id] = table.schema->index_epoch;
+  // The epoch of the table's first write: if a later write of this set saw other indexes
+  // (an index was created or dropped in between), the epochs differ at commit and the set
+  // is refused, instead of committing rows that miss an index's entries.
+  writes.table_epochs_.try_emplace(table.schema->table_id, table.schema->index_epoch);
   return writes.write_log_.size() - 1;
 }
 
@@ -430,7 +438,8 @@ Status TableStore::validate(WriteSet& writes) const {
         KALAM_ASSIGN_OR_RETURN(StoredRow other, decode_row(value));
         if (other.deleted || stream_row_expired(claim.ttl_seconds, other, now_unix_micros())) continue;
       }
-      auto def = registry_.snapshot()->find_table_by_id(claim.table_id);
+      auto catalog = registry_.snapshot();
+      const TableDef* def = catalog->find_table_by_id(claim.table_id);
       const IndexDef* index =
           def != nullptr && def->schema ? def->schema->find_index(claim.index_name) : nullptr;
       if (index == nullptr) return schema_conflict_error("changed");
@@ -482,16 +491,29 @@ void TableStore::build_batch(WriteSet& writes, const WriteBatch& extra, WriteBat
     }
   }
   // The high-water mark moves in steps of kHighWaterStepMs of _seq time, so that most
-  // commits write one key less; start-up adds the step (last_seq_on_disk).
+  // commits write one key less; start-up adds the step (last_seq_on_disk). Every commit
+  // that finds the step crossed writes the mark itself, and persisted_high_water_ moves
+  // only once such a batch is written (mark_written): a commit that skips the mark relies
+  // on a mark already in the WAL before its own batch.
+  writes.high_water_written_ = 0;
   if (!writes.final_seqs_.empty()) {
     int64_t seq = writes.final_seqs_.back();
-    int64_t persisted = persisted_high_water_.load(std::memory_order_relaxed);
-    if (snowflake_unix_ms(seq) >= snowflake_unix_ms(persisted) + kHighWaterStepMs &&
-        persisted_high_water_.compare_exchange_strong(persisted, seq, std::memory_order_relaxed)) {
+    int64_t persisted = persisted_high_water_.load(std::memory_order_acquire);
+    if (snowflake_unix_ms(seq) >= snowflake_unix_ms(persisted) + kHighWaterStepMs) {
       batch->max_u64(ColumnFamily::kSystem, seq_high_water_key(), static_cast<uint64_t>(seq));
+      writes.high_water_written_ = seq;
     }
   }
   batch->append(extra);
+}
+
+void TableStore::mark_written(const WriteSet& writes) {
+  int64_t seq = writes.high_water_written_;
+  if (seq == 0) return;
+  int64_t persisted = persisted_high_water_.load(std::memory_order_relaxed);
+  while (persisted < seq && !persisted_high_water_.compare_exchange_weak(
+                                persisted, seq, std::memory_order_release, std::memory_order_relaxed)) {
+  }
 }
 
 Result<int64_t> TableStore::last_seq_on_disk(const StorageEngine& storage) {
@@ -540,6 +562,7 @@ Status TableStore::commit(WriteSet& writes, const WriteBatch& extra, LiveQueryMa
     WriteBatch batch;
     build_batch(writes, extra, &batch);
     status = storage_.write(batch);
+    if (status.is_ok()) mark_written(writes);
   }
   std::vector<RowChange> changes;
   if (status.is_ok() && live != nullptr) {
@@ -551,6 +574,11 @@ Status TableStore::commit(WriteSet& writes, const WriteBatch& extra, LiveQueryMa
 }
 
 int64_t TableStore::visible_seq() const { return sequencer_->visible_seq(); }
+
+void TableStore::pin(ReadView& view) const {
+  view.visible_seq = visible_seq();
+  view.snapshot = storage_.snapshot();
+}
 
 void TableStore::wait_for_commits_in_flight() { sequencer_->wait_for_in_flight(); }
 
@@ -617,6 +645,14 @@ Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, siz
   ColumnFamily family = row_family(schema.table_type);
   int64_t ttl = schema.table_type == TableType::kStream ? schema.options.ttl_seconds : 0;
   std::string resume = prefix;
+  // The values of a duplicate in a USER or STREAM table belong to one user's rows, which
+  // the DDL's caller may not read: the error withholds them.
+  auto duplicate = [&](const std::vector<Value>& values) {
+    return unique_violation_error(
+        schema, *index,
+        schema.table_type == TableType::kShared ? values_text(values) : "withheld: in one user's rows",
+        false);
+  };
   while (true) {
     if (cancelled && cancelled()) {
       return Status(ErrorCode::kTimeoutHandlerExecution, "index build interrupted");
@@ -674,9 +710,7 @@ Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, siz
       if (values != entry.values) continue;  // the writer maintained the entry itself
       if (index->unique && !std::any_of(values.begin(), values.end(), is_sql_null) &&
           !stream_row_expired(ttl, row, now_us)) {
-        if (!batch_values.insert(entry.value_prefix).second) {
-          return unique_violation_error(schema, *index, values_text(values), false);
-        }
+        if (!batch_values.insert(entry.value_prefix).second) return duplicate(values);
         std::string value_end = prefix_successor(entry.value_prefix);
         KALAM_ASSIGN_OR_RETURN(auto iterator,
                                storage_.new_iterator(ColumnFamily::kIndex, entry.value_prefix, value_end));
@@ -690,7 +724,7 @@ Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, siz
             KALAM_ASSIGN_OR_RETURN(StoredRow other, decode_row(value));
             if (stream_row_expired(ttl, other, now_us)) continue;
           }
-          return unique_violation_error(schema, *index, values_text(values), false);
+          return duplicate(values);
         }
         KALAM_RETURN_IF_ERROR(iterator->status());
       }
@@ -914,6 +948,12 @@ Result<uint64_t> TableStore::evict_expired(const TableSchema& schema, int64_t no
       lock_keys.push_back(row_lock(row_scope_prefix(schema.table_id, entry.scope) + entry.pk));
     }
     KeyLockGuard locked(*locks_, sorted_unique(std::move(lock_keys)));
+    // The indexes as of now, under the row locks: an index published since `schema` was
+    // taken (an index build locks each row it fills) has entries for these rows too.
+    auto catalog = registry_.snapshot();
+    const TableDef* current = catalog->find_table_by_id(schema.table_id);
+    if (current == nullptr || !current->schema) return evicted;
+    const TableSchema& indexed = *current->schema;
     WriteBatch batch;
     std::string value;
     for (const auto& [entry_key, entry] : expired) {
@@ -927,10 +967,10 @@ Result<uint64_t> TableStore::evict_expired(const TableSchema& schema, int64_t no
       batch.del(ColumnFamily::kStreams, row_key);
       batch.del(ColumnFamily::kIndex, seq_key(seq_scope_prefix(schema.table_id, entry.scope), row.seq));
       if (!row.deleted) {
-        for (const IndexDef& index : schema.indexes) {
+        for (const IndexDef& index : indexed.indexes) {
           batch.del(ColumnFamily::kIndex,
                     index_entry_key(index_scope_prefix(schema.table_id, index.index_id, entry.scope),
-                                    index_values(schema, index, row), entry.pk));
+                                    index_values(indexed, index, row), entry.pk));
         }
       }
       ++evicted;

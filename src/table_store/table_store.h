@@ -53,11 +53,15 @@ struct ScopeRef {
 };
 
 // What a read sees: a snapshot (null = the latest committed state), the reader's own
-// uncommitted writes, and the time STREAM rows expire against.
+// uncommitted writes, and the time STREAM rows expire against. `visible_seq` is the
+// commit sequence's settled point when the snapshot was taken (TableStore::pin sets both):
+// `_seq`-ordered reads return no committed entry above it, so a reader of "changes after
+// S" never sees a later commit before an earlier one that is still being written.
 struct ReadView {
   std::shared_ptr<const StorageSnapshot> snapshot;
   const WriteSet* writes = nullptr;
   int64_t now_us = 0;
+  int64_t visible_seq = INT64_MAX;
 };
 
 struct ScanBound {
@@ -194,6 +198,9 @@ class TableStore {
   // The highest _seq such that every commit that drew a _seq up to it has finished
   // (written or failed): a reader of the `_seq` index up to it misses nothing.
   int64_t visible_seq() const;
+  // Takes `view`'s snapshot, and first its visible_seq: every commit with a _seq up to it
+  // is then in the snapshot.
+  void pin(ReadView& view) const;
 
   // Waits until every commit that drew its _seq values before this call has finished.
   // DDL calls it after publishing a catalog change, so that no commit derived from the
@@ -257,6 +264,8 @@ class TableStore {
   Status validate(WriteSet& writes) const;
   Status check_epochs(const WriteSet& writes) const;
   void build_batch(WriteSet& writes, const WriteBatch& extra, WriteBatch* batch) const;
+  // After the batch of build_batch is written: the high-water mark it carried is on disk.
+  void mark_written(const WriteSet& writes);
   void index_deltas(WriteSet& writes, const ScopeRef& table, std::string_view pk,
                     const std::optional<StoredRow>& old_row, const std::optional<StoredRow>& new_row) const;
 
@@ -266,7 +275,7 @@ class TableStore {
   std::unique_ptr<KeyLockTable> locks_;
   std::unique_ptr<CommitSequencer> sequencer_;
   mutable std::atomic<uint64_t> entries_read_{0};
-  mutable std::atomic<int64_t> persisted_high_water_{0};  // the last _seq written as the mark
+  std::atomic<int64_t> persisted_high_water_{0};  // the highest _seq written as the mark
 };
 
 // PRIMARY_KEY_VIOLATION: UNIQUE index `index` already holds `values_text` (details:
@@ -274,6 +283,9 @@ class TableStore {
 // index; concurrent = true when a concurrent commit took the value).
 Status unique_violation_error(const TableSchema& schema, const IndexDef& index,
                               const std::string& values_text, bool concurrent);
+
+// The values of `index`'s columns in `row` (effective values, see column_value).
+std::vector<Value> index_values(const TableSchema& schema, const IndexDef& index, const StoredRow& row);
 
 // Whether `row` is expired in a STREAM table with `ttl_seconds` at `now_us`.
 bool stream_row_expired(int64_t ttl_seconds, const StoredRow& row, int64_t now_us);

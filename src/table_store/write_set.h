@@ -105,6 +105,7 @@ class WriteSet {
   std::map<uint64_t, uint64_t> table_epochs_;
   std::vector<PendingChange> changes_;
   std::vector<int64_t> final_seqs_;  // by write index, once committed
+  int64_t high_water_written_ = 0;   // the _seq this set's batch wrote as the high-water mark
 };
 
 }  // namespace kalam

@@ -147,6 +147,35 @@ class LifecycleTest(unittest.TestCase):
         finally:
             server.close()
 
+    def test_a_half_closed_client_gets_its_short_answer(self):
+        # `nc -N` and some proxies shut their sending side down after the request: a
+        # statement that ends within the first poll interval is answered, not cancelled.
+        server = Server()
+        try:
+            server.start()
+            root = server.bearer("root", ROOT_PASSWORD)
+            for sql in ("SELECT 41 + 1", "CREATE NAMESPACE half_closed"):
+                body = json.dumps({"sql": sql}).encode()
+                conn = socket.create_connection(("127.0.0.1", server.port))
+                conn.sendall(b"POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                             b"Connection: close\r\nAuthorization: " + root.encode() + b"\r\nContent-Length: " +
+                             str(len(body)).encode() + b"\r\n\r\n" + body)
+                conn.shutdown(socket.SHUT_WR)
+                conn.settimeout(10)
+                reply = b""
+                while True:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    reply += chunk
+                conn.close()
+                self.assertTrue(reply.startswith(b"HTTP/1.1 200"), reply[:300])
+                self.assertIn(b'"status":"success"', reply)
+            names = server.sql("SHOW NAMESPACES", root).json()["results"][0]["rows"]
+            self.assertIn("half_closed", [row[0] for row in names])
+        finally:
+            server.close()
+
     def test_help_and_version(self):
         out = subprocess.run([SERVER_BIN, "--version"], capture_output=True, timeout=10)
         self.assertEqual(out.returncode, 0)

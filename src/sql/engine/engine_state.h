@@ -126,7 +126,7 @@ struct StatementState {
 
   // The statement's read view (its snapshot is taken now if it has none yet).
   const ReadView& read_view() {
-    if (!view.snapshot) view.snapshot = store->storage().snapshot();
+    if (!view.snapshot) store->pin(view);
     return view;
   }
 };

@@ -71,7 +71,8 @@ std::vector<SystemTableDef> build_defs() {
       Role::kUser,
       [](const ExecutionContext&, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
         std::vector<ResultRow> rows;
-        for (const StorageDef* def : services.schema_registry->snapshot()->storages()) {
+        auto catalog = services.schema_registry->snapshot();
+        for (const StorageDef* def : catalog->storages()) {
           rows.push_back({Value(def->storage_id), Value(def->storage_name),
                           Value(std::string(storage_type_name(def->storage_type))),
                           optional_text(def->description), Value(def->base_directory),
@@ -139,7 +140,8 @@ std::vector<SystemTableDef> build_defs() {
       Role::kUser,
       [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
         std::vector<ResultRow> rows;
-        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+        auto catalog = services.schema_registry->snapshot();
+        for (const TableDef* table : catalog->tables()) {
           if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
           const TableSchema& schema = *table->schema;
           std::string flush;
@@ -174,7 +176,8 @@ std::vector<SystemTableDef> build_defs() {
       Role::kUser,
       [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
         std::vector<ResultRow> rows;
-        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+        auto catalog = services.schema_registry->snapshot();
+        for (const TableDef* table : catalog->tables()) {
           if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
           int64_t ordinal = 1;
           for (const ColumnDef& column : table->schema->current().columns) {
@@ -200,7 +203,8 @@ std::vector<SystemTableDef> build_defs() {
       Role::kUser,
       [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
         std::vector<ResultRow> rows;
-        for (const TableDef* table : services.schema_registry->snapshot()->tables()) {
+        auto catalog = services.schema_registry->snapshot();
+        for (const TableDef* table : catalog->tables()) {
           if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
           for (const IndexDef& index : table->schema->indexes) {
             if (index.replaces_index_id != 0) continue;  // a REINDEX copy being built

@@ -259,7 +259,14 @@ int table_filter(sqlite3_vtab_cursor* base, int, const char* idx_str, int argc, 
   // Serves the row under `key` when it is live (or a tombstone the query asks for).
   auto serve_key = [&](const std::string& key) -> int {
     Result<std::optional<StoredRow>> row = std::optional<StoredRow>();
-    if (statement.allow_writes || statement.tx != nullptr) {
+    if (statement.upsert_update_key && key == *statement.upsert_update_key) {
+      // ON CONFLICT … DO UPDATE: the probe found this row in the latest committed state,
+      // which may be newer than the statement's snapshot (or hold a row the snapshot does
+      // not). The UPDATE computes its values from that version; the write checks it is
+      // still the one the probe saw, and the commit that nothing changed it since.
+      ReadView latest{nullptr, statement.writes, statement.ctx->timestamp_us};
+      row = store.read_for_transaction(*statement.writes, latest, ref, key);
+    } else if (statement.allow_writes || statement.tx != nullptr) {
       // Inside a writing statement or a transaction, a row read by key is checked again at commit.
       row = store.read_for_transaction(*statement.writes, statement.read_view(), ref, key);
     } else {

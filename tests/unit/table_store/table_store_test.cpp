@@ -148,7 +148,7 @@ TEST_F(TableStoreTest, CommitsDrawIncreasingSeqsAndPublishInCommitOrder) {
   b.join();
   ASSERT_GE(live.seqs.size(), 50u);
   for (size_t idx = 1; idx < live.seqs.size(); ++idx) EXPECT_LT(live.seqs[idx - 1], live.seqs[idx]);
-  EXPECT_EQ(tables_->visible_seq(), live.seqs.back());
+  EXPECT_GT(tables_->visible_seq(), live.seqs.back()) << "idle: a value above every commit's";
   auto on_disk = TableStore::last_seq_on_disk(*storage_);
   ASSERT_TRUE(on_disk.is_ok());
   EXPECT_GT(*on_disk, live.seqs.back()) << "start-up advances past every _seq written";
@@ -191,6 +191,49 @@ TEST_F(TableStoreTest, SeqCursorReturnsChangesAfterASeqInOrder) {
   ASSERT_TRUE((*cursor)->valid());
   EXPECT_TRUE((*cursor)->row().deleted);
   EXPECT_EQ(std::get<int64_t>(*(*cursor)->row().cell(1)), 2);
+}
+
+// A reader of "changes after S" must never see a later commit while an earlier one is
+// still being written: it would move S past the earlier commit and never see it.
+TEST_F(TableStoreTest, SeqReadsNeverSeeALaterCommitBeforeAnEarlierOne) {
+  fill(1);
+  ScopeRef table = ref();
+  ScanSpec after;
+  after.access = ScanSpec::Access::kSeq;
+  after.lower = ScanBound{Value(tables_->visible_seq()), false};
+  auto write_one = [&](int64_t id, const TableStore::BeforeWrite& before_write) {
+    WriteSet writes;
+    std::string key = tables_->row_key(table, {Value(id)});
+    auto old = tables_->load_for_write(writes, table, key);
+    ASSERT_TRUE(old.is_ok());
+    tables_->put(writes, table, key, *old, row(id, "x", 1));
+    ASSERT_TRUE(tables_->commit(writes, WriteBatch(), nullptr, before_write).is_ok());
+  };
+  std::atomic<bool> first_in{false}, release_first{false};
+  std::thread first([&] {
+    write_one(100, [&] {
+      first_in = true;
+      while (!release_first) std::this_thread::yield();
+      return Status::ok();
+    });
+  });
+  while (!first_in) std::this_thread::yield();
+  write_one(200, nullptr);  // drew a later _seq, written first
+  ReadView pinned;
+  tables_->pin(pinned);
+  for (const ReadView& view : {ReadView{}, pinned}) {
+    auto cursor = tables_->open_cursor(view, table, after);
+    ASSERT_TRUE(cursor.is_ok());
+    EXPECT_TRUE(ids(**cursor).empty()) << "the later commit waits for the earlier one";
+  }
+  release_first = true;
+  first.join();
+  auto cursor = tables_->open_cursor(ReadView{}, table, after);
+  ASSERT_TRUE(cursor.is_ok());
+  EXPECT_EQ(ids(**cursor), (std::vector<int64_t>{100, 200}));
+  cursor = tables_->open_cursor(pinned, table, after);
+  ASSERT_TRUE(cursor.is_ok());
+  EXPECT_TRUE(ids(**cursor).empty()) << "a pinned view keeps its point";
 }
 
 TEST_F(TableStoreTest, CheckTableFindsAStrayIndexEntryAndReindexRepairsIt) {
@@ -331,13 +374,15 @@ TEST(CommitSequencerTest, PublishesInTicketOrderWhateverOrderTheyFinish) {
   change.seq = second.seqs[0];
   sequencer.finish(second, &live, {change});
   EXPECT_TRUE(live.seqs.empty()) << "held back by the earlier commit";
-  EXPECT_LT(sequencer.visible_seq(), first.seqs[0]);
+  EXPECT_EQ(sequencer.visible_seq(), first.seqs[0] - 1) << "below the commit still in flight";
   change.seq = first.seqs[0];
   sequencer.finish(first, &live, {change});
   ASSERT_EQ(live.seqs.size(), 2u);
   EXPECT_EQ(live.seqs[0], first.seqs[0]);
   EXPECT_EQ(live.seqs[1], second.seqs[0]);
-  EXPECT_EQ(sequencer.visible_seq(), second.seqs.back());
+  int64_t idle = sequencer.visible_seq();
+  EXPECT_GT(idle, second.seqs.back()) << "nothing in flight: everything drawn is settled";
+  EXPECT_GT(sequencer.begin(1).seqs[0], idle) << "later commits draw above it";
 }
 
 }  // namespace

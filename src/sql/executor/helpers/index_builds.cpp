@@ -45,10 +45,16 @@ Status drop_failed_index(ExecutorServices& services, const ExecutionContext& ctx
   return services.tables->purge_index(table_id, index_id);
 }
 
+bool index_exists(const SchemaRegistry& registry, uint64_t table_id, uint32_t index_id) {
+  auto catalog = registry.snapshot();
+  const TableDef* table = catalog->find_table_by_id(table_id);
+  return table != nullptr && table->schema && table->schema->find_index(index_id) != nullptr;
+}
+
 }  // namespace
 
 Status complete_index_builds(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
-                             const std::vector<uint32_t>& index_ids) {
+                             const std::vector<uint32_t>& index_ids, std::string_view statement) {
   if (index_ids.empty()) return Status::ok();
   // Commits derived from the catalog before the indexes existed must be written first:
   // the build reads what they wrote.
@@ -58,12 +64,24 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
     auto catalog = services.schema_registry->snapshot();
     const TableDef* table = catalog->find_table_by_id(table_id);
     if (table == nullptr || !table->schema || table->schema->find_index(index_id) == nullptr) continue;
-    Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows,
-                                                 [&ctx] { return ctx.should_stop(); });
+    std::string name = table->namespace_id + "." + table->schema->find_index(index_id)->name;
+    // Checked before every batch: the deadline, the client, and whether the index (its
+    // table, its column) was dropped meanwhile.
+    Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows, [&] {
+      return ctx.should_stop() || !index_exists(*services.schema_registry, table_id, index_id);
+    });
+    if (!index_exists(*services.schema_registry, table_id, index_id)) {
+      // Dropped while it was built (the index, its table or its column): the drop purged
+      // the entries then, but a batch of the build may have been written after that.
+      KALAM_RETURN_IF_ERROR(services.tables->purge_index(table_id, index_id));
+      for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();
+      return Status(ErrorCode::kNotFoundIndex, "index '" + name + "' was dropped while it was built")
+          .with_detail("index", name);
+    }
     if (!status.is_ok()) {
       drop_failed_index(services, ctx, table_id, index_id, status).permit_unchecked();
       for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();
-      if (status.code() == ErrorCode::kTimeoutHandlerExecution) return ctx.check_deadline("CREATE INDEX");
+      if (status.code() == ErrorCode::kTimeoutHandlerExecution) return ctx.check_deadline(statement);
       return status;
     }
     built.push_back(index_id);
@@ -74,16 +92,22 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
   TableSchema schema = *table->schema;
   bool changed = false;
   std::vector<uint32_t> replaced;  // REINDEX: the old copies the new ones take over from
+  std::vector<uint32_t> orphans;   // REINDEX copies whose old index is gone meanwhile
   for (IndexDef& index : schema.indexes) {
     if (std::find(built.begin(), built.end(), index.index_id) == built.end() ||
         index.state != IndexState::kBuilding)
       continue;
+    changed = true;
+    if (index.replaces_index_id != 0 && schema.find_index(index.replaces_index_id) == nullptr) {
+      orphans.push_back(index.index_id);
+      continue;
+    }
     index.state = IndexState::kReady;
     if (index.replaces_index_id != 0) replaced.push_back(index.replaces_index_id);
     index.replaces_index_id = 0;
-    changed = true;
   }
   if (!changed) return Status::ok();
+  replaced.insert(replaced.end(), orphans.begin(), orphans.end());
   if (!replaced.empty()) {
     std::erase_if(schema.indexes, [&](const IndexDef& index) {
       return std::find(replaced.begin(), replaced.end(), index.index_id) != replaced.end();

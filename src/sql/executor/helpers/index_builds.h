@@ -20,10 +20,11 @@ inline constexpr size_t kIndexBuildBatchRows = 1000;
 // Waits for the commits that began before the indexes were published, fills each index
 // from the table's rows, then marks it ready (one catalog change). When a build fails
 // (a UNIQUE index over duplicate values, the deadline, a storage error), the failed
-// index is dropped again and its error returned. Indexes or tables dropped meanwhile
-// are skipped.
+// index and those built before it are dropped again and the error returned (a timeout
+// names `statement`). An index dropped while it was built (or its table or column)
+// has its entries purged again and answers NOT_FOUND_INDEX.
 Status complete_index_builds(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
-                             const std::vector<uint32_t>& index_ids);
+                             const std::vector<uint32_t>& index_ids, std::string_view statement);
 
 // Puts `schema` as the new definition of `table` into `change`.
 void put_table_schema(CatalogChange& change, const TableDef& table, TableSchema schema, int64_t now_us);

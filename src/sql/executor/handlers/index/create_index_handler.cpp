@@ -17,9 +17,9 @@ namespace kalam {
 Status CreateIndexHandler::check_authorization(const ExecutionContext& ctx,
                                                const CreateIndexStmt& stmt) const {
   auto namespace_id = resolve_table_namespace(stmt.table, ctx);
-  if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
-  const TableDef* table =
-      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  if (!namespace_id.is_ok()) return Status::ok();        // reported by execute
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  const TableDef* table = catalog->find_table(*namespace_id, stmt.table.table_name);
   if (table == nullptr) return Status::ok();
   return check_may_change_table(ctx, *table, "CREATE INDEX");
 }
@@ -79,7 +79,7 @@ Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const
                         .build());
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("CREATE INDEX"));
   KALAM_RETURN_IF_ERROR(change.commit());
-  KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, {index_id}));
+  KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, {index_id}, "CREATE INDEX"));
   return ExecutionResult(SuccessResult{"Index '" + qualified + "' created", 1});
 }
 

@@ -18,11 +18,11 @@ namespace kalam {
 Status DropIndexHandler::check_authorization(const ExecutionContext& ctx, const DropIndexStmt& stmt) const {
   auto namespace_id = resolve_index_namespace(stmt.namespace_id, stmt.index_name, ctx);
   if (!namespace_id.is_ok()) return Status::ok();
-  const TableDef* table =
-      services_.schema_registry->snapshot()->find_table_of_index(*namespace_id, stmt.index_name);
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  const TableDef* table = catalog->find_table_of_index(*namespace_id, stmt.index_name);
   if (table == nullptr) return Status::ok();
-  if (stmt.if_exists && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role)) {
-    return Status::ok();  // answers like a missing index
+  if (table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role)) {
+    return Status::ok();  // answers like a missing index (execute), never naming the table
   }
   return check_may_change_table(ctx, *table, "DROP INDEX");
 }

@@ -7,6 +7,7 @@
 #include "common/json_builder.h"
 #include "sql/context/audit.h"
 #include "sql/context/authorization.h"
+#include "sql/context/table_access.h"
 #include "sql/executor/handlers/index/index_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/index_builds.h"
@@ -29,6 +30,10 @@ Result<std::vector<Target>> targets_of(const CatalogSnapshot& snapshot, const Re
                   "REINDEX needs a namespace: qualify the name or set namespace_id")
         .with_detail("name", stmt.name);
   }
+  // A table the caller may not read is answered like a missing one (never named).
+  auto visible = [&](const TableDef* table) {
+    return table != nullptr && table->schema && (ctx.is_admin() || may_read_table(*table->schema, ctx.role));
+  };
   auto all_of = [](const TableDef* table) {
     Target target{table, {}};
     for (const IndexDef& index : table->schema->indexes) {
@@ -43,12 +48,11 @@ Result<std::vector<Target>> targets_of(const CatalogSnapshot& snapshot, const Re
     }
     return targets;
   }
-  if (const TableDef* table = snapshot.find_table_of_index(namespace_id, stmt.name)) {
+  if (const TableDef* table = snapshot.find_table_of_index(namespace_id, stmt.name); visible(table)) {
     targets.push_back(Target{table, {table->schema->find_index(stmt.name)->index_id}});
     return targets;
   }
-  if (const TableDef* table = snapshot.find_table(namespace_id, stmt.name);
-      table != nullptr && table->schema) {
+  if (const TableDef* table = snapshot.find_table(namespace_id, stmt.name); visible(table)) {
     targets.push_back(all_of(table));
     return targets;
   }
@@ -59,7 +63,8 @@ Result<std::vector<Target>> targets_of(const CatalogSnapshot& snapshot, const Re
 
 Status ReindexHandler::check_authorization(const ExecutionContext& ctx, const ReindexStmt& stmt) const {
   if (stmt.name.empty()) return require_role(ctx, Role::kDba, "REINDEX");
-  auto targets = targets_of(*services_.schema_registry->snapshot(), stmt, ctx);
+  auto catalog = services_.schema_registry->snapshot();  // keeps the targets' tables alive
+  auto targets = targets_of(*catalog, stmt, ctx);
   if (!targets.is_ok()) return Status::ok();  // reported by execute
   for (const Target& target : *targets)
     KALAM_RETURN_IF_ERROR(check_may_change_table(ctx, *target.table, "REINDEX"));
@@ -67,8 +72,8 @@ Status ReindexHandler::check_authorization(const ExecutionContext& ctx, const Re
 }
 
 Result<ExecutionResult> ReindexHandler::execute(ExecutionContext& ctx, const ReindexStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(std::vector<Target> targets,
-                         targets_of(*services_.schema_registry->snapshot(), stmt, ctx));
+  auto catalog = services_.schema_registry->snapshot();  // keeps the targets' tables alive
+  KALAM_ASSIGN_OR_RETURN(std::vector<Target> targets, targets_of(*catalog, stmt, ctx));
   int64_t rebuilt = 0;
   for (const Target& target : targets) {
     if (target.index_ids.empty()) continue;
@@ -82,6 +87,15 @@ Result<ExecutionResult> ReindexHandler::execute(ExecutionContext& ctx, const Rei
       for (uint32_t index_id : target.index_ids) {
         const IndexDef* old = schema.find_index(index_id);
         if (old == nullptr) continue;
+        for (const IndexDef& other : schema.indexes) {
+          if (other.replaces_index_id != index_id) continue;
+          std::string name = table->namespace_id + "." + old->name;
+          return Status(
+                     ErrorCode::kTransactionConflict,
+                     "a REINDEX of index '" + name + "' is still running; run it again when it has finished")
+              .with_detail("index", name)
+              .with_detail("reason", std::string("reindex_running"));
+        }
         IndexDef copy = *old;
         copy.index_id = schema.next_index_id++;
         copy.state = IndexState::kBuilding;
@@ -99,7 +113,7 @@ Result<ExecutionResult> ReindexHandler::execute(ExecutionContext& ctx, const Rei
       KALAM_RETURN_IF_ERROR(ctx.check_deadline("REINDEX"));
       KALAM_RETURN_IF_ERROR(change.commit());
     }
-    KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, copies));
+    KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, copies, "REINDEX"));
     rebuilt += static_cast<int64_t>(copies.size());
   }
   return ExecutionResult(

@@ -14,12 +14,13 @@ Status ShowIndexesHandler::check_authorization(const ExecutionContext&, const Sh
 Result<ExecutionResult> ShowIndexesHandler::execute(ExecutionContext& ctx, const ShowIndexesStmt& stmt) {
   KALAM_ASSIGN_OR_RETURN(RowsResult rows, read_system_table("indexes", ctx, services_));
   if (!stmt.table) return ExecutionResult(std::move(rows));
-  KALAM_ASSIGN_OR_RETURN(const TableDef* table,
-                         find_readable_table(*services_.schema_registry->snapshot(), *stmt.table, ctx));
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*catalog, *stmt.table, ctx));
   RowsResult filtered;
   filtered.schema = rows.schema;
   for (ResultRow& row : rows.rows) {
-    if (std::get<std::string>(row[0]) == table->namespace_id && std::get<std::string>(row[1]) == table->table_name) {
+    if (std::get<std::string>(row[0]) == table->namespace_id &&
+        std::get<std::string>(row[1]) == table->table_name) {
       filtered.rows.push_back(std::move(row));
     }
   }

@@ -8,6 +8,7 @@
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "common/json_builder.h"
+#include "common/time_util.h"
 #include "sql/context/audit.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/index_builds.h"
@@ -28,13 +29,54 @@ Status column_not_found(const TableSchema& schema, const std::string& name) {
                                 "column");
 }
 
+// ADD COLUMN … UNIQUE whose index build failed (the deadline, a dropped client): the
+// column goes again in a new schema version, so that the statement that reports the
+// failure leaves no column behind, least of all a UNIQUE one without its index. Values
+// written to it meanwhile are dropped with it.
+Status revert_added_column(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
+                           uint32_t column_id, const Status& reason) {
+  CatalogChange change = services.schema_registry->begin_change();
+  const TableDef* table = change.current().find_table_by_id(table_id);
+  if (table == nullptr || !table->schema) return Status::ok();
+  TableSchema schema = *table->schema;
+  SchemaVersion next = schema.current();
+  auto column = std::find_if(next.columns.begin(), next.columns.end(),
+                             [&](const ColumnDef& candidate) { return candidate.column_id == column_id; });
+  if (column == next.columns.end()) return Status::ok();
+  std::string name = column->name;
+  next.columns.erase(column);
+  next.version = schema.schema_version() + 1;
+  next.created_at_us = now_unix_micros();
+  std::vector<uint32_t> dropped;
+  std::erase_if(schema.indexes, [&](const IndexDef& index) {
+    bool uses =
+        std::find(index.column_ids.begin(), index.column_ids.end(), column_id) != index.column_ids.end();
+    if (uses) dropped.push_back(index.index_id);
+    return uses;
+  });
+  if (!dropped.empty()) schema.index_epoch++;
+  for (uint32_t index_id : dropped) TableStore::delete_index(change.batch(), table_id, index_id);
+  schema.versions.push_back(std::move(next));
+  schema.updated_at_us = now_unix_micros();
+  std::string qualified = schema.qualified_name();
+  put_table_schema(change, *table, std::move(schema), now_unix_micros());
+  log_ddl_operation(change.batch(), ctx, services, "ALTER_TABLE", "table:" + qualified,
+                    JsonObjectBuilder()
+                        .add("drop_column", name)
+                        .add("reason", "ADD COLUMN failed: " + reason.message())
+                        .build());
+  KALAM_RETURN_IF_ERROR(change.commit());
+  for (uint32_t index_id : dropped) KALAM_RETURN_IF_ERROR(services.tables->purge_index(table_id, index_id));
+  return Status::ok();
+}
+
 }  // namespace
 
 Status AlterTableHandler::check_authorization(const ExecutionContext& ctx, const AlterTableStmt& stmt) const {
   auto namespace_id = resolve_table_namespace(stmt.table, ctx);
-  if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
-  const TableDef* table =
-      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  if (!namespace_id.is_ok()) return Status::ok();        // reported by execute
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  const TableDef* table = catalog->find_table(*namespace_id, stmt.table.table_name);
   if (table == nullptr) return Status::ok();
   return check_may_change_table(ctx, *table, "ALTER TABLE");
 }
@@ -50,6 +92,7 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   next.created_at_us = ctx.timestamp_us;
   JsonObjectBuilder details;
   std::vector<uint32_t> dropped_indexes;  // implicit indexes of a dropped column
+  uint32_t added_column_id = 0;           // ADD COLUMN
   switch (stmt.action) {
     case AlterTableAction::kAddColumn: {
       if (find_mutable(next, stmt.column.name) != nullptr) {
@@ -83,6 +126,7 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
         if (has_rows) return invalid_table_argument(needs_empty, "column");
       }
       schema.next_column_id++;
+      added_column_id = column.column_id;
       details.add("add_column", column.name);
       next.columns.push_back(std::move(column));
       break;
@@ -224,7 +268,13 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   KALAM_RETURN_IF_ERROR(change.commit());
   for (uint32_t index_id : dropped_indexes)
     KALAM_RETURN_IF_ERROR(services_.tables->purge_index(table_id, index_id));
-  KALAM_RETURN_IF_ERROR(complete_index_builds(services_, ctx, table_id, new_indexes));
+  Status built = complete_index_builds(services_, ctx, table_id, new_indexes, "ALTER TABLE");
+  if (!built.is_ok()) {
+    if (added_column_id != 0) {
+      revert_added_column(services_, ctx, table_id, added_column_id, built).permit_unchecked();
+    }
+    return built;
+  }
   return ExecutionResult(SuccessResult{"Table '" + qualified + "' altered", 1});
 }
 

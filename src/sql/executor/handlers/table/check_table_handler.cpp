@@ -16,8 +16,8 @@ Status CheckTableHandler::check_authorization(const ExecutionContext& ctx, const
 }
 
 Result<ExecutionResult> CheckTableHandler::execute(ExecutionContext& ctx, const CheckTableStmt& stmt) {
-  KALAM_ASSIGN_OR_RETURN(const TableDef* table,
-                         find_readable_table(*services_.schema_registry->snapshot(), stmt.table, ctx));
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*catalog, stmt.table, ctx));
   KALAM_ASSIGN_OR_RETURN(ConsistencyReport report, services_.tables->check_table(*table->schema));
   boost::json::array problems;
   for (const std::string& problem : report.problems) problems.emplace_back(problem);

@@ -129,6 +129,12 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
         .with_detail("object_type", std::string("table"))
         .with_detail("name", qualified);
   }
+  // Tables and indexes share a namespace's names (as in SQLite).
+  if (change.current().find_table_of_index(namespace_id, schema.table_name) != nullptr) {
+    return Status(ErrorCode::kAlreadyExists, "an index named '" + qualified + "' already exists")
+        .with_detail("object_type", std::string("index"))
+        .with_detail("name", qualified);
+  }
   schema.table_id = change.allocate_table_id();
   // UNIQUE columns are enforced by implicit UNIQUE indexes (empty: ready at once).
   const CatalogSnapshot& current = change.current();

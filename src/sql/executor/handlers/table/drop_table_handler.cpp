@@ -13,9 +13,9 @@ namespace kalam {
 
 Status DropTableHandler::check_authorization(const ExecutionContext& ctx, const DropTableStmt& stmt) const {
   auto namespace_id = resolve_table_namespace(stmt.table, ctx);
-  if (!namespace_id.is_ok()) return Status::ok();  // reported by execute
-  const TableDef* table =
-      services_.schema_registry->snapshot()->find_table(*namespace_id, stmt.table.table_name);
+  if (!namespace_id.is_ok()) return Status::ok();        // reported by execute
+  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
+  const TableDef* table = catalog->find_table(*namespace_id, stmt.table.table_name);
   if (table == nullptr) return Status::ok();
   // IF EXISTS on a table the caller cannot even read answers like a missing table.
   if (stmt.if_exists && table->schema && !ctx.is_admin() && !may_read_table(*table->schema, ctx.role)) {
