@@ -34,7 +34,7 @@ void project_row(const StoredRow& row, const std::vector<uint32_t>* columns, Sto
 namespace {
 
 using PendingRows = std::map<std::string, PendingRow>;
-using PendingOps = std::map<std::string, bool>;
+using PendingOps = std::map<std::string, IndexOp>;
 
 // [begin, end) of the keys holding `spec`'s equalities and bounds under `prefix`.
 // `skip_nulls`: an index range bounded only above must not start at NULL entries.
@@ -352,7 +352,7 @@ class IndexCursor : public CursorBase {
       KALAM_ASSIGN_OR_RETURN(bool more, merged_.peek(&step));
       if (!more) break;
       ++entries_;
-      bool present = step.from_base || step.pending->second;
+      bool present = step.from_base || step.pending->second != IndexOp::kDelete;
       bool from_base = step.from_base;
       entry_.assign(step.key);
       merged_.consume(step);

@@ -308,14 +308,14 @@ Result<std::optional<UniqueConflict>> TableStore::check_unique(WriteSet& writes,
     const auto& ops = writes.index_ops();
     for (auto it = ops.lower_bound(value_prefix); it != ops.end() && it->first < end; ++it) {
       std::string_view other_pk = std::string_view(it->first).substr(value_prefix.size());
-      if (it->second && other_pk != own_pk) return conflict(other_pk);
+      if (it->second != IndexOp::kDelete && other_pk != own_pk) return conflict(other_pk);
     }
     // Committed entries the write set does not delete.
     KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(ColumnFamily::kIndex, value_prefix, end));
     for (iterator->seek(value_prefix); iterator->valid(); iterator->next()) {
       std::string entry(iterator->key());
       auto op = ops.find(entry);
-      if (op != ops.end() && !op->second) continue;
+      if (op != ops.end() && op->second == IndexOp::kDelete) continue;
       std::string other_pk = entry.substr(value_prefix.size());
       if (other_pk == own_pk) continue;
       if (table.is_stream()) {  // an expired STREAM row frees its values
@@ -356,9 +356,13 @@ void TableStore::index_deltas(WriteSet& writes, const ScopeRef& table, std::stri
         old_live ? index_entry_key(prefix, index_values(schema, index, *old_row), pk) : "";
     std::string new_entry =
         new_live ? index_entry_key(prefix, index_values(schema, index, *new_row), pk) : "";
-    if (old_entry == new_entry) continue;
-    if (!old_entry.empty()) writes.index_ops_[old_entry] = false;
-    if (!new_entry.empty()) writes.index_ops_[new_entry] = true;
+    if (old_entry == new_entry) {
+      // Unchanged: nothing to write, but the write set's index reads must see it.
+      if (!new_entry.empty()) writes.index_ops_.try_emplace(new_entry, IndexOp::kKeep);
+      continue;
+    }
+    if (!old_entry.empty()) writes.index_ops_[old_entry] = IndexOp::kDelete;
+    if (!new_entry.empty()) writes.index_ops_[new_entry] = IndexOp::kPut;
   }
 }
 
@@ -420,14 +424,14 @@ Status TableStore::validate(WriteSet& writes) const {
   for (const WriteSet::UniqueClaim& claim : writes.claims_) {
     // A claim the write set later gave up (the row changed again, or was deleted).
     auto own = writes.index_ops_.find(claim.value_prefix + claim.pk);
-    if (own == writes.index_ops_.end() || !own->second) continue;
+    if (own == writes.index_ops_.end() || own->second == IndexOp::kDelete) continue;
     std::string end = prefix_successor(claim.value_prefix);
     KALAM_ASSIGN_OR_RETURN(auto iterator,
                            storage_.new_iterator(ColumnFamily::kIndex, claim.value_prefix, end));
     for (iterator->seek(claim.value_prefix); iterator->valid(); iterator->next()) {
       std::string entry(iterator->key());
       auto op = writes.index_ops_.find(entry);
-      if (op != writes.index_ops_.end() && !op->second) continue;
+      if (op != writes.index_ops_.end() && op->second == IndexOp::kDelete) continue;
       std::string other_pk = entry.substr(claim.value_prefix.size());
       if (other_pk == claim.pk) continue;
       std::string other_key = claim.scope_prefix + other_pk;
@@ -483,12 +487,9 @@ void TableStore::build_batch(WriteSet& writes, const WriteBatch& extra, WriteBat
       }
     }
   }
-  for (const auto& [key, put] : writes.index_ops_) {
-    if (put) {
-      batch->put(ColumnFamily::kIndex, key, "");
-    } else {
-      batch->del(ColumnFamily::kIndex, key);
-    }
+  for (const auto& [key, op] : writes.index_ops_) {
+    if (op == IndexOp::kPut) batch->put(ColumnFamily::kIndex, key, "");
+    if (op == IndexOp::kDelete) batch->del(ColumnFamily::kIndex, key);
   }
   // The high-water mark moves in steps of kHighWaterStepMs of _seq time, so that most
   // commits write one key less; start-up adds the step (last_seq_on_disk). Every commit
@@ -802,6 +803,43 @@ Status TableStore::upgrade_stored_format() {
   WriteBatch done;
   done.put(ColumnFamily::kSystem, format_key, kFormat);
   return storage_.write(done);
+}
+
+Status TableStore::finish_interrupted_index_builds() {
+  auto catalog = registry_.snapshot();
+  for (const TableDef* table : catalog->tables()) {
+    if (!table->schema) continue;
+    std::vector<uint32_t> dropped;
+    std::vector<uint32_t> built;
+    for (const IndexDef& index : table->schema->indexes) {
+      if (index.state != IndexState::kBuilding) continue;
+      if (index.implicit && index.replaces_index_id == 0) {
+        if (build_index(*table->schema, index.index_id, 1000).is_ok()) built.push_back(index.index_id);
+      } else {
+        dropped.push_back(index.index_id);
+      }
+    }
+    if (dropped.empty() && built.empty()) continue;
+    CatalogChange change = registry_.begin_change();
+    const TableDef* current = change.current().find_table_by_id(table->table_id);
+    if (current == nullptr || !current->schema) continue;
+    TableSchema schema = *current->schema;
+    auto listed = [](const std::vector<uint32_t>& ids, uint32_t id) {
+      return std::find(ids.begin(), ids.end(), id) != ids.end();
+    };
+    std::erase_if(schema.indexes, [&](const IndexDef& index) { return listed(dropped, index.index_id); });
+    for (IndexDef& index : schema.indexes) {
+      if (listed(built, index.index_id)) index.state = IndexState::kReady;
+    }
+    if (!dropped.empty()) schema.index_epoch++;
+    for (uint32_t index_id : dropped) delete_index(change.batch(), schema.table_id, index_id);
+    TableDef def = *current;
+    def.definition_json = encode_table_schema(schema);
+    def.schema = std::make_shared<const TableSchema>(std::move(schema));
+    change.put_table(std::move(def));
+    KALAM_RETURN_IF_ERROR(change.commit());
+  }
+  return Status::ok();
 }
 
 Result<ConsistencyReport> TableStore::check_table(const TableSchema& schema) const {

@@ -242,6 +242,13 @@ class TableStore {
   // implicit indexes, filled. Runs at start-up, before any request.
   Status upgrade_stored_format();
 
+  // Indexes a stopped process left `building` (killed during CREATE INDEX, REINDEX or
+  // ADD COLUMN … UNIQUE): a REINDEX copy or an explicit index is dropped (its statement
+  // never answered), the implicit index of a UNIQUE column is built and made ready (one
+  // that cannot be built stays `building`: maintained and enforced, not used by the
+  // planner). Runs at start-up, before any request.
+  Status finish_interrupted_index_builds();
+
   // Checks that every index entry and `_seq` entry has its row and every row its entries.
   Result<ConsistencyReport> check_table(const TableSchema& schema) const;
 

@@ -40,6 +40,11 @@ struct PendingChange {
   size_t write_index = 0;
 };
 
+// What a write set does to an index entry: delete it, put it, or keep it (the entry is
+// stored already and the pending row still has it: not written, but index reads of the
+// write set see it even when a later snapshot holds another version's entry).
+enum class IndexOp : uint8_t { kDelete, kPut, kKeep };
+
 class WriteSet {
  public:
   WriteSet() = default;
@@ -56,8 +61,8 @@ class WriteSet {
     return it == rows_.end() ? nullptr : &it->second;
   }
   const std::map<std::string, PendingRow>& rows() const { return rows_; }
-  // Index-family keys this write set puts (true) or deletes (false).
-  const std::map<std::string, bool>& index_ops() const { return index_ops_; }
+  // Index-family keys this write set deletes, puts or keeps.
+  const std::map<std::string, IndexOp>& index_ops() const { return index_ops_; }
 
   // The committed _seq recorded for a key this write set wrote or read by primary key.
   std::optional<int64_t> base_seq(const std::string& row_key) const;
@@ -79,8 +84,8 @@ class WriteSet {
  private:
   friend class TableStore;
 
-  std::map<std::string, PendingRow> rows_;  // row key → newest version
-  std::map<std::string, bool> index_ops_;   // index-family key → put / delete
+  std::map<std::string, PendingRow> rows_;    // row key → newest version
+  std::map<std::string, IndexOp> index_ops_;  // index-family key → what the commit does
   struct ReadRecord {
     int64_t seq = 0;  // committed _seq seen (0 = no row)
     ColumnFamily family = ColumnFamily::kRows;

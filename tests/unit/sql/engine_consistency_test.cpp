@@ -232,6 +232,53 @@ TEST_F(IndexBuildTest, AddColumnUniqueWhoseBuildFailsLeavesNoColumn) {
             ErrorCode::kPrimaryKeyViolation);
 }
 
+TEST_F(IndexBuildTest, AFailedReindexOfATableLeavesNoCopyBehind) {
+  exec("CREATE INDEX big_v ON app.big (v); CREATE INDEX big_w ON app.big (w)");
+  ExecutionContext ctx = context("root", Role::kSystem);
+  ctx.client_gone = when_published(
+      [&] {
+        for (const IndexDef& index : big().indexes) {
+          if (index.replaces_index_id != 0) return true;
+        }
+        return false;
+      },
+      [] { return true; });
+  auto outcome = executor_->execute_batch(ctx, "REINDEX app.big");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(outcome.error->code(), ErrorCode::kCancelled) << outcome.error->to_string();
+  for (const IndexDef& index : big().indexes) {
+    EXPECT_EQ(index.replaces_index_id, 0u) << index.name << ": a copy was left behind";
+    EXPECT_EQ(index.state, IndexState::kReady) << index.name;
+  }
+  exec("REINDEX app.big");  // not blocked by a leftover copy
+  EXPECT_EQ(rows("SELECT index_name FROM system.indexes WHERE table_name = 'big' AND state = 'ready'").size(),
+            2u);
+  auto check = rows("CHECK TABLE app.big");
+  ASSERT_EQ(check.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(check[0][2]), "ok");
+}
+
+TEST_F(IndexBuildTest, UndoingAFailedAddColumnDropsAnIndexMadeOnItMeanwhile) {
+  ExecutionContext ctx = context("root", Role::kSystem);
+  ctx.client_gone =
+      when_published([&] { return big().find_column("u") != nullptr; },
+                     [&] {
+                       std::thread other([&] { exec("CREATE INDEX big_uw ON app.big (u, w)"); });
+                       other.join();
+                       return true;
+                     });
+  auto outcome = executor_->execute_batch(ctx, "ALTER TABLE app.big ADD COLUMN u INT UNIQUE");
+  ASSERT_TRUE(outcome.error);
+  EXPECT_EQ(big().find_column("u"), nullptr);
+  EXPECT_EQ(big().find_index("big_uw"), nullptr);
+  bool audited = false;
+  for (const AuditEntry& entry : audit_rows()) {
+    audited = audited || (entry.action == "DROP_INDEX" && entry.target == "index:app.big_uw" &&
+                          entry.details_json.find("ADD COLUMN failed") != std::string::npos);
+  }
+  EXPECT_TRUE(audited) << "the index the undo removed is audited";
+}
+
 TEST_F(IndexBuildTest, ASecondReindexOfABuildingIndexIsRefused) {
   exec("CREATE INDEX big_v ON app.big (v)");
   ExecutionContext ctx = context("root", Role::kSystem);
@@ -262,6 +309,23 @@ TEST_F(IndexBuildTest, ASecondReindexOfABuildingIndexIsRefused) {
   EXPECT_EQ(std::get<std::string>(listed[0][0]), "ready");
   exec("DROP INDEX app.big_v");
   EXPECT_TRUE(rows("SELECT index_name FROM system.indexes WHERE index_name = 'big_v'").empty());
+}
+
+TEST_F(EngineConsistencyTest, AnIndexReadInATransactionSeesItsRowWhoseValuesItKept) {
+  exec(
+      "CREATE SHARED TABLE app.p (id INT PRIMARY KEY, n TEXT, x INT); CREATE INDEX p_n ON app.p (n); "
+      "INSERT INTO app.p VALUES (1, 'a', 0)");
+  Tx tx =
+      begin_tx("BEGIN; UPDATE app.p SET x = 5 WHERE id = 1; SELECT id, x FROM app.p WHERE n = 'a'; ROLLBACK");
+  ASSERT_TRUE(step(tx, 0).is_ok());
+  ASSERT_TRUE(step(tx, 1).is_ok());
+  // another session moves row 1 to n = 'c'; the transaction's version still has n = 'a'
+  exec("UPDATE app.p SET n = 'c' WHERE id = 1");
+  auto seen = step(tx, 2);
+  ASSERT_TRUE(seen.is_ok()) << seen.status().to_string();
+  ASSERT_EQ(result_rows(*seen)->rows.size(), 1u) << "the transaction's own row, through the index";
+  EXPECT_EQ(std::get<int64_t>(result_rows(*seen)->rows[0][1]), 5);
+  ASSERT_TRUE(step(tx, 3).is_ok());
 }
 
 TEST_F(EngineConsistencyTest, IndexDdlNamesNoTableTheCallerCannotRead) {

@@ -9,6 +9,7 @@
 #include "../sql/executor_test_fixture.h"
 #include "catalog/value_coercion.h"
 #include "common/ids.h"
+#include "sql/executor/helpers/index_builds.h"
 #include "storage/key_encoding.h"
 #include "table_store/commit_sequencer.h"
 #include "table_store/key_layout.h"
@@ -234,6 +235,49 @@ TEST_F(TableStoreTest, SeqReadsNeverSeeALaterCommitBeforeAnEarlierOne) {
   cursor = tables_->open_cursor(pinned, table, after);
   ASSERT_TRUE(cursor.is_ok());
   EXPECT_TRUE(ids(**cursor).empty()) << "a pinned view keeps its point";
+}
+
+TEST_F(TableStoreTest, InterruptedIndexBuildsAreFinishedOrDroppedAtStartUp) {
+  ASSERT_FALSE(run("root", Role::kSystem,
+                   "CREATE SHARED TABLE app.s (id INT PRIMARY KEY, u TEXT UNIQUE, n INT); "
+                   "INSERT INTO app.s (id, u, n) VALUES (1, 'a', 1), (2, 'b', 2), (3, NULL, 2)")
+                   .error);
+  // What a process killed during three builds leaves: the UNIQUE column's index
+  // `building` with no entries, an explicit index and a REINDEX copy `building`.
+  {
+    CatalogChange change = registry_->begin_change();
+    const TableDef* table = change.current().find_table("app", "s");
+    TableSchema schema = *table->schema;
+    ASSERT_EQ(schema.indexes.size(), 1u);
+    IndexDef& implicit = schema.indexes[0];
+    implicit.state = IndexState::kBuilding;
+    IndexDef copy = implicit;
+    copy.index_id = schema.next_index_id++;
+    copy.replaces_index_id = implicit.index_id;
+    IndexDef by_n;
+    by_n.index_id = schema.next_index_id++;
+    by_n.name = "s_n";
+    by_n.column_ids = {schema.find_column("n")->column_id};
+    by_n.descending = {false};
+    by_n.state = IndexState::kBuilding;
+    TableStore::delete_index(change.batch(), schema.table_id, implicit.index_id);
+    schema.indexes.push_back(copy);
+    schema.indexes.push_back(by_n);
+    schema.index_epoch++;
+    put_table_schema(change, *table, std::move(schema), now_unix_micros());
+    ASSERT_TRUE(change.commit().is_ok());
+  }
+  ASSERT_TRUE(tables_->finish_interrupted_index_builds().is_ok());
+  auto catalog = registry_->snapshot();
+  const TableSchema& schema = *catalog->find_table("app", "s")->schema;
+  ASSERT_EQ(schema.indexes.size(), 1u) << "the explicit index and the copy are dropped";
+  EXPECT_TRUE(schema.indexes[0].implicit);
+  EXPECT_EQ(schema.indexes[0].state, IndexState::kReady) << "the UNIQUE column's index is built";
+  auto report = tables_->check_table(schema);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_TRUE(report->problems.empty()) << report->problems.front();
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "INSERT INTO app.s (id, u) VALUES (9, 'a')")),
+            ErrorCode::kPrimaryKeyViolation);
 }
 
 TEST_F(TableStoreTest, CheckTableFindsAStrayIndexEntryAndReindexRepairsIt) {

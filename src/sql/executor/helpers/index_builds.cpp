@@ -70,17 +70,25 @@ Status complete_index_builds(ExecutorServices& services, const ExecutionContext&
     Status status = services.tables->build_index(*table->schema, index_id, kIndexBuildBatchRows, [&] {
       return ctx.should_stop() || !index_exists(*services.schema_registry, table_id, index_id);
     });
+    // On failure every index of this statement goes again, built or not (a REINDEX copy
+    // left `building` would block the next REINDEX of its index).
+    auto drop_all = [&](const Status& reason) {
+      for (uint32_t other : index_ids) {
+        drop_failed_index(services, ctx, table_id, other, reason).permit_unchecked();
+      }
+    };
     if (!index_exists(*services.schema_registry, table_id, index_id)) {
       // Dropped while it was built (the index, its table or its column): the drop purged
       // the entries then, but a batch of the build may have been written after that.
       KALAM_RETURN_IF_ERROR(services.tables->purge_index(table_id, index_id));
-      for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();
-      return Status(ErrorCode::kNotFoundIndex, "index '" + name + "' was dropped while it was built")
-          .with_detail("index", name);
+      Status dropped =
+          Status(ErrorCode::kNotFoundIndex, "index '" + name + "' was dropped while it was built")
+              .with_detail("index", name);
+      drop_all(dropped);
+      return dropped;
     }
     if (!status.is_ok()) {
-      drop_failed_index(services, ctx, table_id, index_id, status).permit_unchecked();
-      for (uint32_t done : built) drop_failed_index(services, ctx, table_id, done, status).permit_unchecked();
+      drop_all(status);
       if (status.code() == ErrorCode::kTimeoutHandlerExecution) return ctx.check_deadline(statement);
       return status;
     }

@@ -32,7 +32,8 @@ Status column_not_found(const TableSchema& schema, const std::string& name) {
 // ADD COLUMN … UNIQUE whose index build failed (the deadline, a dropped client): the
 // column goes again in a new schema version, so that the statement that reports the
 // failure leaves no column behind, least of all a UNIQUE one without its index. Values
-// written to it meanwhile are dropped with it.
+// written to it meanwhile are dropped with it, and so is an index another session
+// created on it meanwhile (audited as DROP_INDEX with the reason).
 Status revert_added_column(ExecutorServices& services, const ExecutionContext& ctx, uint64_t table_id,
                            uint32_t column_id, const Status& reason) {
   CatalogChange change = services.schema_registry->begin_change();
@@ -48,10 +49,12 @@ Status revert_added_column(ExecutorServices& services, const ExecutionContext& c
   next.version = schema.schema_version() + 1;
   next.created_at_us = now_unix_micros();
   std::vector<uint32_t> dropped;
+  std::vector<std::string> explicit_names;
   std::erase_if(schema.indexes, [&](const IndexDef& index) {
     bool uses =
         std::find(index.column_ids.begin(), index.column_ids.end(), column_id) != index.column_ids.end();
     if (uses) dropped.push_back(index.index_id);
+    if (uses && !index.implicit) explicit_names.push_back(table->namespace_id + "." + index.name);
     return uses;
   });
   if (!dropped.empty()) schema.index_epoch++;
@@ -65,6 +68,13 @@ Status revert_added_column(ExecutorServices& services, const ExecutionContext& c
                         .add("drop_column", name)
                         .add("reason", "ADD COLUMN failed: " + reason.message())
                         .build());
+  for (const std::string& index_name : explicit_names) {
+    log_ddl_operation(change.batch(), ctx, services, "DROP_INDEX", "index:" + index_name,
+                      JsonObjectBuilder()
+                          .add("table", qualified)
+                          .add("reason", "its column '" + name + "' was removed: ADD COLUMN failed")
+                          .build());
+  }
   KALAM_RETURN_IF_ERROR(change.commit());
   for (uint32_t index_id : dropped) KALAM_RETURN_IF_ERROR(services.tables->purge_index(table_id, index_id));
   return Status::ok();
