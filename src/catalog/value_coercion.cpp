@@ -609,6 +609,14 @@ Result<Value> coerce_boolean(const Value& input, const ColumnDef& column) {
 
 }  // namespace
 
+std::string value_text(const Value& value) {
+  if (is_null(value)) return "NULL";
+  if (const auto* boolean = std::get_if<bool>(&value)) return *boolean ? "true" : "false";
+  if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
+  if (const auto* real = std::get_if<double>(&value)) return format_double(*real);
+  return std::get<std::string>(value);
+}
+
 std::string format_double(double value) {
   if (std::isnan(value)) return "NaN";
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";

@@ -82,6 +82,9 @@ Result<int64_t> parse_time_micros(std::string_view text);
 // "Infinity", "-Infinity" for non-finite values. The TEXT form of a double.
 std::string format_double(double value);
 
+// A value as it reads in an error message: NULL, true/false, the number, or the text.
+std::string value_text(const Value& value);
+
 // Whether `text` is a number as written in SQL and JSON text:
 // [+-](digits[.digits]|.digits)[(e|E)[+-]digits].
 bool is_number_text(std::string_view text);

@@ -45,9 +45,10 @@ void CommitSequencer::finish(const Ticket& ticket, LiveQueryManager* live, std::
 int64_t CommitSequencer::visible_seq() {
   std::lock_guard<std::mutex> lock(mutex_);
   if (next_to_publish_ != next_ticket_) return visible_seq_;
-  // Nothing in flight: every value drawn so far, by this process or before a restart
-  // (the generator starts past them), is settled, and so is a value drawn now.
-  last_drawn_seq_ = ids_.next();
+  // Nothing in flight: every value drawn so far is settled. Before this process drew
+  // any, one value drawn now covers those of earlier processes (the generator starts
+  // past them).
+  if (last_drawn_seq_ == 0) last_drawn_seq_ = ids_.next();
   return last_drawn_seq_;
 }
 

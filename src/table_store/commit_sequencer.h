@@ -34,8 +34,8 @@ class CommitSequencer {
   void finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes);
 
   // Every _seq up to this belongs to a finished commit (or to none). With no commit in
-  // flight it draws a fresh value (every later commit's _seq is greater), so the values of
-  // commits before a restart are covered too.
+  // flight, the last value drawn (the first call draws one, so that the values of commits
+  // before a restart are covered too); every later commit's _seq is greater.
   int64_t visible_seq();
   // Blocks until every ticket drawn before the call has finished.
   void wait_for_in_flight();

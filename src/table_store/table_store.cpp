@@ -80,14 +80,6 @@ Status schema_conflict_error(std::string_view why) {
       .with_detail("reason", std::string("schema"));
 }
 
-std::string value_text(const Value& value) {
-  if (is_null(value)) return "NULL";
-  if (const auto* boolean = std::get_if<bool>(&value)) return *boolean ? "true" : "false";
-  if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
-  if (const auto* real = std::get_if<double>(&value)) return format_double(*real);
-  return std::get<std::string>(value);
-}
-
 bool is_sql_null(const Value& value) {
   if (is_null(value)) return true;
   const auto* real = std::get_if<double>(&value);
@@ -256,17 +248,8 @@ Result<std::unique_ptr<RowCursor>> TableStore::open_cursor(const ReadView& view,
 
 Result<std::optional<StoredRow>> TableStore::load_for_write(WriteSet& writes, const ScopeRef& table,
                                                             const std::string& key) const {
-  if (const PendingRow* pending = writes.find(key)) return pending->row;
-  std::string value;
-  KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(table.family, key, &value));
-  if (!exists) {
-    writes.note_read(key, table.family, 0);
-    return std::optional<StoredRow>();
-  }
-  KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
   // The version this write decides on is the one it read: the commit checks it again.
-  writes.note_read(key, table.family, row.seq);
-  return std::optional<StoredRow>(std::move(row));
+  return read_for_transaction(writes, ReadView{}, table, key);
 }
 
 Result<std::optional<StoredRow>> TableStore::read_for_transaction(WriteSet& writes, const ReadView& view,

@@ -151,8 +151,9 @@ class TableStore {
   // the latest committed one, whose _seq becomes the write set's base for the key.
   Result<std::optional<StoredRow>> load_for_write(WriteSet& writes, const ScopeRef& table,
                                                   const std::string& key) const;
-  // The latest committed version of `key`, read by primary key inside a statement that
-  // writes (or a transaction): its _seq is checked again at commit.
+  // The version of `key` in `view` (the write set's own first), read by primary key
+  // inside a statement that writes (or a transaction): its _seq is checked again at
+  // commit.
   Result<std::optional<StoredRow>> read_for_transaction(WriteSet& writes, const ReadView& view,
                                                         const ScopeRef& table, const std::string& key) const;
 

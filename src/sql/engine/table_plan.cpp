@@ -66,6 +66,17 @@ struct Candidate {
   std::string description;
 };
 
+// Whether `argv` holds every WHERE term (LIMIT and OFFSET aside): a read that applies
+// them all exactly may stop at the LIMIT.
+bool applies_every_term(const sqlite3_index_info* info, const std::vector<int>& argv) {
+  for (int idx = 0; idx < info->nConstraint; ++idx) {
+    int op = info->aConstraint[idx].op;
+    if (op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
+    if (std::find(argv.begin(), argv.end(), idx) == argv.end()) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 namespace {
@@ -350,12 +361,8 @@ int plan_table_scan(const TableSchema& schema, double estimated_rows, sqlite3_in
     candidate.plan.descending = ordered && descending;
     // A LIMIT stops the read when every WHERE term is applied here exactly and rows come
     // in the order SQLite wants (or any order, with no ORDER BY).
-    bool limit_ok = limit >= 0 && !has_offset && !in_list && (info->nOrderBy == 0 || ordered);
-    for (int idx = 0; idx < info->nConstraint && limit_ok; ++idx) {
-      int op = info->aConstraint[idx].op;
-      if (op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
-      limit_ok = std::find(candidate.argv.begin(), candidate.argv.end(), idx) != candidate.argv.end();
-    }
+    bool limit_ok = limit >= 0 && !has_offset && !in_list && (info->nOrderBy == 0 || ordered) &&
+                    applies_every_term(info, candidate.argv);
     if (limit_ok) {
       candidate.argv.push_back(limit);
       candidate.plan.has_limit = true;
@@ -442,12 +449,8 @@ int plan_table_scan(const TableSchema& schema, double estimated_rows, sqlite3_in
     bool ordered = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == seq_column;
     candidate.order_consumed = ordered;
     candidate.plan.descending = ordered && info->aOrderBy[0].desc != 0;
-    bool limit_ok = limit >= 0 && !has_offset && (info->nOrderBy == 0 || ordered);
-    for (int idx = 0; idx < info->nConstraint && limit_ok; ++idx) {
-      int op = info->aConstraint[idx].op;
-      if (op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET) continue;
-      limit_ok = std::find(candidate.argv.begin(), candidate.argv.end(), idx) != candidate.argv.end();
-    }
+    bool limit_ok = limit >= 0 && !has_offset && (info->nOrderBy == 0 || ordered) &&
+                    applies_every_term(info, candidate.argv);
     if (limit_ok) {
       candidate.argv.push_back(limit);
       candidate.plan.has_limit = true;
@@ -481,21 +484,14 @@ int plan_table_scan(const TableSchema& schema, double estimated_rows, sqlite3_in
     }
   }
   // A full scan with no WHERE term and no ORDER BY stops at a LIMIT too.
-  if (best.plan.access == TablePlan::Access::kFullScan && limit >= 0 && !has_offset && info->nOrderBy == 0) {
-    bool only_limit = true;
-    for (int idx = 0; idx < info->nConstraint; ++idx) {
-      int op = info->aConstraint[idx].op;
-      only_limit =
-          only_limit && (op == SQLITE_INDEX_CONSTRAINT_LIMIT || op == SQLITE_INDEX_CONSTRAINT_OFFSET);
-    }
-    if (only_limit) {
-      best.plan.access = TablePlan::Access::kPkRange;
-      best.plan.has_limit = true;
-      best.argv = {limit};
-      best.rows = std::min(rows, limit_rows);
-      best.cost = best.rows + 0.5;
-      best.description = "FULL SCAN LIMIT";
-    }
+  if (best.plan.access == TablePlan::Access::kFullScan && limit >= 0 && !has_offset && info->nOrderBy == 0 &&
+      applies_every_term(info, {})) {
+    best.plan.access = TablePlan::Access::kPkRange;
+    best.plan.has_limit = true;
+    best.argv = {limit};
+    best.rows = std::min(rows, limit_rows);
+    best.cost = best.rows + 0.5;
+    best.description = "FULL SCAN LIMIT";
   }
   return finish(best);
 }

@@ -264,8 +264,7 @@ int table_filter(sqlite3_vtab_cursor* base, int, const char* idx_str, int argc, 
       // which may be newer than the statement's snapshot (or hold a row the snapshot does
       // not). The UPDATE computes its values from that version; the write checks it is
       // still the one the probe saw, and the commit that nothing changed it since.
-      ReadView latest{nullptr, statement.writes, statement.ctx->timestamp_us};
-      row = store.read_for_transaction(*statement.writes, latest, ref, key);
+      row = store.load_for_write(*statement.writes, ref, key);
     } else if (statement.allow_writes || statement.tx != nullptr) {
       // Inside a writing statement or a transaction, a row read by key is checked again at commit.
       row = store.read_for_transaction(*statement.writes, statement.read_view(), ref, key);
@@ -285,6 +284,19 @@ int table_filter(sqlite3_vtab_cursor* base, int, const char* idx_str, int argc, 
   spec.columns = wanted;
   spec.include_deleted = plan.include_deleted;
   spec.reverse = plan.descending;
+  // Serves the scope's rows read into memory by this statement (all of them, or those in
+  // `selection`), skipping what a cursor would skip.
+  auto serve_cached_scope = [&](const StatementState::ScopeScans& scans,
+                                std::optional<std::vector<size_t>> selection) {
+    cursor->held = scans.rows;
+    cursor->selection = std::move(selection);
+    cursor->filter_held = true;
+    cursor->include_deleted = plan.include_deleted;
+    cursor->ttl_seconds = ref.is_stream() ? schema.options.ttl_seconds : 0;
+    cursor->now_us = statement.ctx->timestamp_us;
+    cursor->skip_hidden();
+    return SQLITE_OK;
+  };
   switch (plan.access) {
     case TablePlan::Access::kRowid: {
       int64_t rowid =
@@ -436,14 +448,7 @@ int table_filter(sqlite3_vtab_cursor* base, int, const char* idx_str, int argc, 
           candidates = std::move(hits);
         }
       }
-      cursor->held = scans.rows;
-      cursor->selection = std::move(candidates);
-      cursor->filter_held = true;
-      cursor->include_deleted = plan.include_deleted;
-      cursor->ttl_seconds = ref.is_stream() ? schema.options.ttl_seconds : 0;
-      cursor->now_us = statement.ctx->timestamp_us;
-      cursor->skip_hidden();
-      return SQLITE_OK;
+      return serve_cached_scope(scans, std::move(candidates));
     }
     case TablePlan::Access::kFullScan: {
       cursor->full_scan = true;  // a whole scope: remember its size
@@ -455,15 +460,7 @@ int table_filter(sqlite3_vtab_cursor* base, int, const char* idx_str, int argc, 
         scans.rows = std::move(cached).value();
       }
       ++scans.scans;
-      if (scans.rows) {
-        cursor->held = scans.rows;
-        cursor->filter_held = true;
-        cursor->include_deleted = plan.include_deleted;
-        cursor->ttl_seconds = ref.is_stream() ? schema.options.ttl_seconds : 0;
-        cursor->now_us = statement.ctx->timestamp_us;
-        cursor->skip_hidden();
-        return SQLITE_OK;
-      }
+      if (scans.rows) return serve_cached_scope(scans, std::nullopt);
       break;
     }
   }

@@ -31,14 +31,6 @@ Value from_sqlite(sqlite3_value* value) {
   }
 }
 
-std::string value_text(const Value& value) {
-  if (is_null(value)) return "NULL";
-  if (const auto* boolean = std::get_if<bool>(&value)) return *boolean ? "true" : "false";
-  if (const auto* integer = std::get_if<int64_t>(&value)) return std::to_string(*integer);
-  if (const auto* real = std::get_if<double>(&value)) return format_double(*real);
-  return std::get<std::string>(value);
-}
-
 // SQLite passes NULL for columns an INSERT omits; the engine records the INSERT's
 // column list so that those columns receive their DEFAULT instead.
 bool omitted_by_insert(const StatementState& statement, const ColumnDef& column) {

@@ -16,12 +16,7 @@ namespace kalam {
 
 Status CreateIndexHandler::check_authorization(const ExecutionContext& ctx,
                                                const CreateIndexStmt& stmt) const {
-  auto namespace_id = resolve_table_namespace(stmt.table, ctx);
-  if (!namespace_id.is_ok()) return Status::ok();        // reported by execute
-  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
-  const TableDef* table = catalog->find_table(*namespace_id, stmt.table.table_name);
-  if (table == nullptr) return Status::ok();
-  return check_may_change_table(ctx, *table, "CREATE INDEX");
+  return check_may_change_table(ctx, *services_.schema_registry, stmt.table, "CREATE INDEX");
 }
 
 Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const CreateIndexStmt& stmt) {

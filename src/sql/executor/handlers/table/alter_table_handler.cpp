@@ -83,12 +83,7 @@ Status revert_added_column(ExecutorServices& services, const ExecutionContext& c
 }  // namespace
 
 Status AlterTableHandler::check_authorization(const ExecutionContext& ctx, const AlterTableStmt& stmt) const {
-  auto namespace_id = resolve_table_namespace(stmt.table, ctx);
-  if (!namespace_id.is_ok()) return Status::ok();        // reported by execute
-  auto catalog = services_.schema_registry->snapshot();  // keeps `table` alive
-  const TableDef* table = catalog->find_table(*namespace_id, stmt.table.table_name);
-  if (table == nullptr) return Status::ok();
-  return check_may_change_table(ctx, *table, "ALTER TABLE");
+  return check_may_change_table(ctx, *services_.schema_registry, stmt.table, "ALTER TABLE");
 }
 
 Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const AlterTableStmt& stmt) {

@@ -42,6 +42,16 @@ Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table
   return insufficient_role(ctx, Role::kDba, operation);
 }
 
+Status check_may_change_table(const ExecutionContext& ctx, const SchemaRegistry& registry,
+                              const TableRef& ref, std::string_view operation) {
+  auto namespace_id = resolve_table_namespace(ref, ctx);
+  if (!namespace_id.is_ok()) return Status::ok();
+  auto catalog = registry.snapshot();  // keeps `table` alive
+  const TableDef* table = catalog->find_table(*namespace_id, ref.table_name);
+  if (table == nullptr) return Status::ok();
+  return check_may_change_table(ctx, *table, operation);
+}
+
 Status invalid_table_argument(std::string message, std::string argument) {
   return Status(ErrorCode::kInvalidArgument, std::move(message)).with_detail("argument", std::move(argument));
 }

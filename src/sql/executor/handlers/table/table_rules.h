@@ -26,6 +26,10 @@ Result<const TableDef*> find_readable_table(const CatalogSnapshot& snapshot, con
 
 // ALTER/DROP: dba and system any table; others only USER/STREAM tables they created.
 Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table, std::string_view operation);
+// The same for the table `ref` names, when it exists (a name that does not resolve is
+// left for the handler's execute to report).
+Status check_may_change_table(const ExecutionContext& ctx, const SchemaRegistry& registry,
+                              const TableRef& ref, std::string_view operation);
 
 // INVALID_ARGUMENT naming `argument`.
 Status invalid_table_argument(std::string message, std::string argument);
