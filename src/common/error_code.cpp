@@ -48,6 +48,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(ErrorCode::kCount)> kErr
     {ErrorCode::kCancelled, "CANCELLED", 499},
     {ErrorCode::kPayloadTooLarge, "PAYLOAD_TOO_LARGE", 413},
     {ErrorCode::kRateLimitExceeded, "RATE_LIMIT_EXCEEDED", 429},
+    {ErrorCode::kResourceLimitExceeded, "RESOURCE_LIMIT_EXCEEDED", 400},
     {ErrorCode::kNotImplemented, "NOT_IMPLEMENTED", 501},
     {ErrorCode::kInternalStorageError, "INTERNAL_STORAGE_ERROR", 500},
     {ErrorCode::kInternalError, "INTERNAL_ERROR", 500},

@@ -43,6 +43,7 @@ enum class ErrorCode : uint8_t {
   kCancelled,
   kPayloadTooLarge,
   kRateLimitExceeded,
+  kResourceLimitExceeded,
   kNotImplemented,
   kInternalStorageError,
   kInternalError,

@@ -122,6 +122,14 @@ constexpr KeySpec kKeys[] = {
      "SQL execution threads, each with its own SQLite connection; 0 = number of CPU cores."},
     {"execution", "max_statements_per_request", KALAM_CONFIG_FIELD(execution.max_statements_per_request),
      at_least(1), "Maximum number of statements in one request."},
+    {"execution", "max_value_bytes", KALAM_CONFIG_FIELD(execution.max_value_bytes), between(1024, 1000000000),
+     "Largest TEXT or BLOB value a statement may build; exceeded -> RESOURCE_LIMIT_EXCEEDED."},
+    {"execution", "max_rows_per_statement", KALAM_CONFIG_FIELD(execution.max_rows_per_statement), at_least(1),
+     "Rows one statement may write (INSERT ... SELECT included); exceeded -> RESOURCE_LIMIT_EXCEEDED."},
+    {"execution", "max_statement_memory_bytes", KALAM_CONFIG_FIELD(execution.max_statement_memory_bytes),
+     at_least(1048576),
+     "Memory the pending writes of a statement or transaction may hold; exceeded -> "
+     "RESOURCE_LIMIT_EXCEEDED."},
     // [auth]
     {"auth", "jwt_secret", KALAM_CONFIG_FIELD(auth.jwt_secret), any_value(),
      "HMAC-SHA256 key for tokens; empty = built-in development secret (refused on a non-loopback bind).",

@@ -45,6 +45,9 @@ struct ServerConfig {
     int64_t max_parameter_size_bytes = 524288;
     int64_t worker_threads = 0;  // 0 = number of cores
     int64_t max_statements_per_request = 1000;
+    int64_t max_value_bytes = 16777216;              // one TEXT/BLOB value inside SQL
+    int64_t max_rows_per_statement = 1000000;        // rows one statement may write
+    int64_t max_statement_memory_bytes = 268435456;  // pending writes a statement or transaction may hold
   } execution;
 
   struct Auth {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "common/log_format.h"
 #include "config/server_config.h"
 #include "server/app_context.h"
 
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  kalam::install_log_escaping();
   spdlog::set_level(spdlog::level::from_str(config.logging.level));
   spdlog::flush_on(spdlog::level::info);
   for (const std::string& warning : loaded->warnings) spdlog::warn("config: {}", warning);

@@ -37,6 +37,11 @@ bool stream_row_expired(int64_t ttl_seconds, const StoredRow& row, int64_t now_u
 
 namespace {
 
+// Map-node bookkeeping counted by WriteSet::memory_bytes for a pending row (its rows_
+// node, the scope string) and for an index operation.
+constexpr size_t kRowOverhead = 96;
+constexpr size_t kIndexOpOverhead = 64;
+
 constexpr size_t kMaxProblems = 100;
 
 // Lock-table keys: rows (all families share one space: table ids are unique) and
@@ -344,8 +349,12 @@ void TableStore::index_deltas(WriteSet& writes, const ScopeRef& table, std::stri
       if (!new_entry.empty()) writes.index_ops_.try_emplace(new_entry, IndexOp::kKeep);
       continue;
     }
-    if (!old_entry.empty()) writes.index_ops_[old_entry] = IndexOp::kDelete;
-    if (!new_entry.empty()) writes.index_ops_[new_entry] = IndexOp::kPut;
+    for (const auto& [entry, op] :
+         {std::pair{&old_entry, IndexOp::kDelete}, std::pair{&new_entry, IndexOp::kPut}}) {
+      if (entry->empty()) continue;
+      auto [slot, added] = writes.index_ops_.insert_or_assign(*entry, op);
+      if (added) writes.memory_bytes_ += entry->size() + kIndexOpOverhead;
+    }
   }
 }
 
@@ -373,6 +382,9 @@ size_t TableStore::put(WriteSet& writes, const ScopeRef& table, const std::strin
     }
   }
   index_deltas(writes, table, pk_suffix(key, table.scope_prefix.size()), old, std::optional<StoredRow>(row));
+  if (inserted) writes.memory_bytes_ += sizeof(PendingRow) + 2 * key.size() + kRowOverhead;
+  if (pending.row) writes.memory_bytes_ -= std::min(writes.memory_bytes_, WriteSet::footprint(*pending.row));
+  writes.memory_bytes_ += WriteSet::footprint(row) + sizeof(void*);  // and its write-log slot
   pending.row = std::move(row);
   writes.write_log_.push_back(it);
   // The epoch of the table's first write: if a later write of this set saw other indexes

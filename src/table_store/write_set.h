@@ -54,6 +54,11 @@ class WriteSet {
   bool empty() const { return rows_.empty() && index_ops_.empty(); }
   // Number of row writes so far (a key written twice counts twice): the size of the log.
   size_t write_count() const { return write_log_.size(); }
+  // An estimate of the heap the write set holds (pending rows, index entries, change
+  // events): what `[execution] max_statement_memory_bytes` bounds.
+  size_t memory_bytes() const { return memory_bytes_; }
+  // The estimated heap of one row (its cells and their payloads).
+  static size_t footprint(const StoredRow& row);
 
   // The pending version of `row_key`, or nullptr when the write set has not written it.
   const PendingRow* find(const std::string& row_key) const {
@@ -73,9 +78,7 @@ class WriteSet {
   int64_t final_seq_of(size_t write_index) const;
 
   // Change events, published by the commit after the batch is durable.
-  void add_change(RowChange change) {
-    changes_.push_back(PendingChange{std::move(change), write_log_.size() - 1});
-  }
+  void add_change(RowChange change);
   bool has_changes() const { return !changes_.empty(); }
 
   // The index epochs of the tables written (table id → TableSchema::index_epoch).
@@ -111,6 +114,7 @@ class WriteSet {
   std::vector<PendingChange> changes_;
   std::vector<int64_t> final_seqs_;  // by write index, once committed
   int64_t high_water_written_ = 0;   // the _seq this set's batch wrote as the high-water mark
+  size_t memory_bytes_ = 0;
 };
 
 }  // namespace kalam

@@ -48,7 +48,9 @@ std::optional<std::string> result_message(const ExecutionResult& result) {
         if constexpr (std::is_same_v<T, RowsResult>) {
           return variant.message;
         } else if constexpr (std::is_same_v<T, InsertedResult>) {
-          return "Inserted " + std::to_string(variant.rows_affected) + " row(s)";
+          if (variant.updated == 0) return "Inserted " + std::to_string(variant.rows_affected) + " row(s)";
+          return "Inserted " + std::to_string(variant.rows_affected - variant.updated) + " row(s), updated " +
+                 std::to_string(variant.updated) + " row(s)";
         } else if constexpr (std::is_same_v<T, UpdatedResult>) {
           return "Updated " + std::to_string(variant.rows_affected) + " row(s)";
         } else if constexpr (std::is_same_v<T, DeletedResult>) {

@@ -28,8 +28,9 @@ struct RowsResult {
 };
 // DML results; `returning` holds the rows of a RETURNING clause.
 struct InsertedResult {
-  uint64_t rows_affected = 0;
+  uint64_t rows_affected = 0;  // rows inserted plus rows an upsert updated
   std::optional<RowsResult> returning;
+  uint64_t updated = 0;  // of rows_affected: rows an upsert (ON CONFLICT … DO UPDATE) updated
 };
 struct UpdatedResult {
   uint64_t rows_affected = 0;

@@ -75,6 +75,8 @@ struct StatementState {
   std::map<std::string, std::string> aliases;  // unqualified name used by this statement → "ns.table"
   TransactionState* tx = nullptr;              // the request's open transaction, if any
   WriteSet* writes = nullptr;                  // the transaction's, or the statement's own
+  size_t writes_at_start = 0;                  // writes->write_count() when the statement began
+  size_t returned_bytes = 0;                   // estimated heap of `returned` (RETURNING rows)
   ReadView view;                               // the statement's snapshot (taken at the first read)
   bool allow_writes = false;                   // INSERT/UPDATE/DELETE statements only
 
@@ -152,6 +154,13 @@ struct EngineConnection {
 
 // This thread's connection state (its SQLite connection is opened lazily).
 EngineConnection& engine_connection();
+
+// RESOURCE_LIMIT_EXCEEDED for the `[execution]` limit `key` (e.g. "max_value_bytes").
+Status resource_limit_error(std::string message, std::string_view key, int64_t max);
+
+// The statement's writes against `[execution] max_rows_per_statement` and
+// `max_statement_memory_bytes` (checked before each row it writes).
+Status check_write_limits(const StatementState& statement);
 
 // The running statement of this thread. REQUIRES: a statement is running (callbacks of
 // SQLite only run inside one).

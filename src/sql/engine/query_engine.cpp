@@ -3,6 +3,7 @@
 #include "sql/engine/query_engine.h"
 
 #include <sqlite3.h>
+#include <strings.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@
 #include "sql/context/table_access.h"
 #include "sql/engine/dml_clauses.h"
 #include "sql/engine/engine_state.h"
+#include "sql/engine/sandbox.h"
 #include "sql/engine/system_tables.h"
 #include "sql/parser/token.h"
 #include "storage/row_codec.h"
@@ -365,7 +367,7 @@ void fn_ulid(sqlite3_context* context, int, sqlite3_value**) {
 // The "ns.table" a table name of the authorizer means (temp.<name> aliases map to
 // their table; other names are returned unchanged).
 std::string resolve_alias(const StatementState& session, const char* name, const char* database) {
-  if (database != nullptr && std::strcmp(database, "temp") == 0) {
+  if (database != nullptr && strcasecmp(database, "temp") == 0) {
     auto alias = session.aliases.find(name);
     if (alias != session.aliases.end()) return alias->second;
   }
@@ -377,25 +379,44 @@ int deny(Status status) {
   return SQLITE_DENY;
 }
 
+Status engine_internal_table(const char* name) {
+  return Status(ErrorCode::kNotFoundTable,
+                std::string("table '") + name +
+                    "' does not exist (SQLite's internal tables and table-valued "
+                    "functions other than json_each and json_tree are not available; "
+                    "system.tables lists the tables)")
+      .with_detail("name", std::string(name));
+}
+
 int authorize(void*, int action, const char* arg1, const char* arg2, const char* database, const char*) {
   EngineConnection& connection = engine_connection();
   if (connection.internal_ddl) return SQLITE_OK;
   StatementState& session = statement_or_idle();
-  const bool in_system = database != nullptr && std::strcmp(database, "system") == 0;
+  const bool in_system = database != nullptr && strcasecmp(database, "system") == 0;
   switch (action) {
     case SQLITE_SELECT:
-    case SQLITE_FUNCTION:
     case SQLITE_RECURSIVE:
       return SQLITE_OK;
+    case SQLITE_FUNCTION:
+      if (arg2 != nullptr && sandbox_allows_function(arg2)) return SQLITE_OK;
+      return deny(Status(ErrorCode::kInvalidArgument,
+                         "function '" + std::string(arg2 == nullptr ? "?" : arg2) + "' is not available")
+                      .with_detail("argument", std::string("function"))
+                      .with_detail("name", std::string(arg2 == nullptr ? "?" : arg2)));
     case SQLITE_READ: {
       if (arg1 == nullptr || in_system) return SQLITE_OK;  // system tables check roles when read
+      if (is_sqlite_internal_name(arg1)) return deny(engine_internal_table(arg1));
       auto table = session.tables.find(resolve_alias(session, arg1, database));
       if (table == session.tables.end()) {
-        // CTEs and subquery names are reads too; only a KalamDB table declared in this
-        // connection but not resolved for this statement (a quoted "ns.table" name) is refused.
-        bool stale_alias = database != nullptr && std::strcmp(database, "temp") == 0 &&
-                           connection.temp_declared.count(arg1) != 0;
-        if (connection.declared.count(arg1) == 0 && !stale_alias) return SQLITE_OK;
+        // A CTE is reported without a database (count(*) over it); what is left is a
+        // KalamDB table not resolved for this statement (a quoted "ns.table" name, an
+        // alias of another namespace) or one of SQLite's table-valued functions, of which
+        // only the JSON ones are open.
+        if (database == nullptr) return SQLITE_OK;
+        if (strcasecmp(database, "main") == 0 && connection.declared.count(arg1) == 0 &&
+            sandbox_allows_table_function(arg1)) {
+          return SQLITE_OK;
+        }
         return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
                         .with_detail("name", std::string(arg1)));
       }
@@ -406,6 +427,9 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
     case SQLITE_INSERT:
     case SQLITE_UPDATE:
     case SQLITE_DELETE: {
+      // SQLite writes its schema table when a statement first uses one of its built-in
+      // table-valued functions (pragma_*, sqlite_stmt, dbstat …): none is open.
+      if (arg1 != nullptr && is_sqlite_internal_name(arg1)) return deny(engine_internal_table(arg1));
       if (!session.allow_writes) {
         return deny(Status(ErrorCode::kInvalidArgument, "a query cannot modify data")
                         .with_detail("argument", std::string("sql")));
@@ -451,6 +475,36 @@ int check_deadline(void*) {
   return t_state.ctx->should_stop() ? 1 : 0;
 }
 
+}  // namespace
+
+Status resource_limit_error(std::string message, std::string_view key, int64_t max) {
+  return Status(ErrorCode::kResourceLimitExceeded, std::move(message))
+      .with_detail("limit", "execution." + std::string(key))
+      .with_detail("max", max);
+}
+
+Status check_write_limits(const StatementState& statement) {
+  const ServerConfig* config = statement.services != nullptr ? statement.services->config : nullptr;
+  if (config == nullptr) return Status::ok();
+  const auto& limits = config->execution;
+  size_t rows = statement.writes->write_count() - statement.writes_at_start;
+  if (static_cast<int64_t>(rows) >= limits.max_rows_per_statement) {
+    return resource_limit_error(
+        "the statement writes more than " + std::to_string(limits.max_rows_per_statement) + " rows",
+        "max_rows_per_statement", limits.max_rows_per_statement);
+  }
+  size_t bytes = statement.writes->memory_bytes() + statement.returned_bytes;
+  if (static_cast<int64_t>(bytes) > limits.max_statement_memory_bytes) {
+    const char* holder = statement.tx != nullptr ? "transaction" : "statement";
+    return resource_limit_error(std::string("the ") + holder + "'s pending writes exceed " +
+                                    std::to_string(limits.max_statement_memory_bytes) + " bytes",
+                                "max_statement_memory_bytes", limits.max_statement_memory_bytes);
+  }
+  return Status::ok();
+}
+
+namespace {
+
 // ---- the per-thread connection ----------------------------------------------
 
 Result<sqlite3*> thread_connection() {
@@ -477,6 +531,7 @@ Result<sqlite3*> thread_connection() {
     setup += "CREATE VIRTUAL TABLE system." + def.name + " USING kalam_system(" + def.name + ");";
   }
   if (rc == SQLITE_OK) rc = sqlite3_exec(db, setup.c_str(), nullptr, nullptr, nullptr);
+  if (rc == SQLITE_OK) rc = install_sandbox(db);
   struct Function {
     const char* name;
     void (*fn)(sqlite3_context*, int, sqlite3_value**);
@@ -550,6 +605,11 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
   if (!t_state.failure.is_ok()) return std::move(t_state.failure);
   std::string message = sqlite3_errmsg(db);
   if (rc == SQLITE_INTERRUPT) return ctx.check_deadline(statement_type);
+  if (rc == SQLITE_TOOBIG) {
+    int64_t max = sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1);
+    return resource_limit_error("a value would exceed " + std::to_string(max) + " bytes", "max_value_bytes",
+                                max);
+  }
   constexpr std::string_view kNoSuchTable = "no such table: ";
   if (message.rfind(kNoSuchTable, 0) == 0) {
     std::string name = message.substr(kNoSuchTable.size());
@@ -558,7 +618,10 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
   if (at_prepare && rc == SQLITE_MISUSE) {
     return Status(ErrorCode::kInvalidSqlSyntax, "the statement continues after its end (a hidden ';')");
   }
-  if (at_prepare) {
+  // SQLite prepares a statement again when a table it uses changed (ALTER TABLE by
+  // another request); a name that vanished then fails at step, and is reported as it
+  // would have been at prepare.
+  if (at_prepare || message.rfind("no such column: ", 0) == 0) {
     int offset = sqlite3_error_offset(db);
     Status status(ErrorCode::kInvalidSqlSyntax, message);
     if (offset >= 0) status.with_detail("offset", static_cast<int64_t>(offset));
@@ -1131,7 +1194,9 @@ Result<RowsResult> run_returning(StatementState& session, ExecutorServices& serv
 Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes,
                                            const std::vector<Token>* tokens) {
   KALAM_ASSIGN_OR_RETURN(sqlite3 * db, thread_connection());
-  (void)db;
+  if (services_.config != nullptr) {
+    sqlite3_limit(db, SQLITE_LIMIT_LENGTH, static_cast<int>(services_.config->execution.max_value_bytes));
+  }
   DmlClauses clauses;
   if (allow_writes) {
     KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql, tokens));
@@ -1168,6 +1233,7 @@ Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const Dml
   statement.store = services_.tables;
   statement.tx = ctx.transaction.get();
   statement.writes = statement.tx != nullptr ? &statement.tx->writes : &own_writes;
+  statement.writes_at_start = statement.writes->write_count();
   statement.allow_writes = allow_writes;
   statement.view.writes = statement.writes;
   statement.view.now_us = ctx.timestamp_us;

@@ -98,8 +98,10 @@ std::vector<SystemTableDef> build_defs() {
       [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
         std::vector<ResultRow> rows;
         bool see_all = ctx.is_admin();
+        // A user sees its own row; under EXECUTE AS USER, the target's, as current_user() says.
+        const std::string& self = ctx.effective_user_id.empty() ? ctx.user_id : ctx.effective_user_id;
         for (const UserRecord& user : services.users->all()) {
-          if (!see_all && user.user_id != ctx.user_id) continue;
+          if (!see_all && user.user_id != self) continue;
           rows.push_back({Value(user.user_id), Value(std::string(role_name(user.role))),
                           optional_text(user.email), Value(user.auth_type), Value(user.created_at_us),
                           optional_time(user.updated_at_us), optional_time(user.last_login_at_us),

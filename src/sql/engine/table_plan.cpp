@@ -97,7 +97,7 @@ std::optional<std::string> stored_equality_key(const Value& value) {
   if (const auto* boolean = std::get_if<bool>(&value)) return std::string(*boolean ? "n1" : "n0");
   if (const auto* integer = std::get_if<int64_t>(&value)) return "n" + std::to_string(*integer);
   if (const auto* real = std::get_if<double>(&value)) {
-    if (std::isnan(*real)) return std::nullopt;  // NULL to SQLite
+    if (std::isnan(*real)) return std::string("tNaN");  // SQLite sees the text 'NaN'
     return number_key(*real);
   }
   return "t" + std::get<std::string>(value);

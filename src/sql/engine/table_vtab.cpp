@@ -4,6 +4,7 @@
 // the plan (table_plan.h); nothing is read ahead of what SQLite pulls. Writes are in
 // table_writes.cpp.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "common/string_util.h"
@@ -21,7 +22,13 @@ void sqlite_result_value(sqlite3_context* context, const Value& value) {
   } else if (const auto* integer = std::get_if<int64_t>(&value)) {
     sqlite3_result_int64(context, *integer);
   } else if (const auto* real = std::get_if<double>(&value)) {
-    sqlite3_result_double(context, *real);
+    // SQLite turns a NaN double into NULL; the text 'NaN' keeps it (api.md: "NaN"), is
+    // equal to itself and sorts after every number, as PostgreSQL orders NaN.
+    if (std::isnan(*real)) {
+      sqlite3_result_text(context, "NaN", 3, SQLITE_STATIC);
+    } else {
+      sqlite3_result_double(context, *real);
+    }
   } else {
     const auto& text = std::get<std::string>(value);
     sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);

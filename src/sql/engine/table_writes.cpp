@@ -56,6 +56,8 @@ void record_change(StatementState& statement, const ScopeRef& ref, const std::st
     bool patch_seq = new_row != nullptr;
     statement.returned.push_back(
         ReturnedRow{key, new_row != nullptr ? *new_row : *old_row, patch_seq ? write_index : SIZE_MAX});
+    statement.returned_bytes +=
+        sizeof(ReturnedRow) + key.size() + WriteSet::footprint(statement.returned.back().row);
   }
   if (statement.services->live == nullptr) return;  // nobody consumes change events
   RowChange change;
@@ -218,6 +220,7 @@ int table_update(sqlite3_vtab* base, int argc, sqlite3_value** argv, sqlite3_int
   const TableSchema& schema = *schema_ptr;
   if (Status stream = check_stream_outside_transaction(schema); !stream.is_ok())
     return fail(base, std::move(stream));
+  if (Status limit = check_write_limits(statement); !limit.is_ok()) return fail(base, std::move(limit));
   ScopeRef ref = table_ref(statement, schema_ptr);
   TableStore& store = *statement.store;
   WriteSet& writes = *statement.writes;

@@ -91,6 +91,9 @@ TEST_F(ServerConfigTest, DefaultsMatchTheSpec) {
   EXPECT_EQ(config.execution.max_parameter_size_bytes, 524288);
   EXPECT_EQ(config.execution.worker_threads, 0);
   EXPECT_EQ(config.execution.max_statements_per_request, 1000);
+  EXPECT_EQ(config.execution.max_value_bytes, 16777216);
+  EXPECT_EQ(config.execution.max_rows_per_statement, 1000000);
+  EXPECT_EQ(config.execution.max_statement_memory_bytes, 268435456);
   EXPECT_EQ(config.auth.jwt_secret, "kalamdb-dev-secret-change-me");
   EXPECT_EQ(config.auth.jwt_secret, kDefaultJwtSecret);
   EXPECT_EQ(config.auth.root_password, "");
@@ -254,7 +257,7 @@ TEST_F(ServerConfigTest, GeneralNameWinsOverAliasWithWarning) {
 
 TEST_F(ServerConfigTest, EveryKeyCanBeSetThroughItsEnvironmentVariable) {
   const std::vector<ConfigKeyInfo> keys = list_config_keys();
-  ASSERT_EQ(keys.size(), 50u);  // every key of DefaultsMatchTheSpec
+  ASSERT_EQ(keys.size(), 53u);  // every key of DefaultsMatchTheSpec
   for (const ConfigKeyInfo& key : keys) {
     switch (key.type) {
       case ConfigValueType::kInteger:

@@ -9,6 +9,7 @@
 #include "common/json_builder.h"
 #include "sql/context/audit.h"
 #include "sql/executor/handlers/index/index_rules.h"
+#include "sql/executor/handlers/namespace/namespace_rules.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/index_builds.h"
 
@@ -26,6 +27,7 @@ Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const
                                       "'), not in '" + stmt.index_namespace + "'",
                                   "index");
   }
+  KALAM_RETURN_IF_ERROR(check_not_sqlite_name(stmt.index_name, "index"));
   std::string qualified = namespace_id + "." + stmt.index_name;
   CatalogChange change = services_.schema_registry->begin_change();
   const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);

@@ -51,6 +51,7 @@ Result<ExecutionResult> CreateTableHandler::execute(ExecutionContext& ctx, const
   KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
   if (namespace_id == "system")
     return invalid("tables cannot be created in the system namespace", "namespace");
+  KALAM_RETURN_IF_ERROR(check_not_sqlite_name(stmt.table.table_name, "table"));
   KALAM_ASSIGN_OR_RETURN(TableType table_type, table_type_of(stmt));
 
   TableSchema schema;
