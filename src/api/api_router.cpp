@@ -168,12 +168,19 @@ class ApiRouter::Impl {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   }
 
+  // The error envelope; a RATE_LIMIT_EXCEEDED with retry_after_ms also carries Retry-After.
   static HttpResponse error_response(const Status& status, const std::string& request_id,
                                      std::chrono::steady_clock::time_point started) {
-    return HttpResponse{error_code_http_status(status.code()),
-                        "application/json",
-                        encode_error_response(status, request_id, elapsed_ms(started)),
-                        {}};
+    HttpResponse response{error_code_http_status(status.code()),
+                          "application/json",
+                          encode_error_response(status, request_id, elapsed_ms(started)),
+                          {}};
+    const DetailValue* retry =
+        status.code() == ErrorCode::kRateLimitExceeded ? status.detail("retry_after_ms") : nullptr;
+    if (const auto* retry_ms = retry == nullptr ? nullptr : std::get_if<int64_t>(retry)) {
+      response.headers.emplace_back("Retry-After", std::to_string((*retry_ms + 999) / 1000));
+    }
+    return response;
   }
 
   template <typename Finish>
@@ -243,9 +250,7 @@ class ApiRouter::Impl {
     if (int64_t retry_after = rate_limiter_.acquire(user->user_id); retry_after > 0) {
       Status status = Status(ErrorCode::kRateLimitExceeded, "query rate limit exceeded")
                           .with_detail("retry_after_ms", retry_after);
-      HttpResponse response = error_response(status, request_id, started);
-      response.headers.emplace_back("Retry-After", std::to_string((retry_after + 999) / 1000));
-      return finish(std::move(response));
+      return finish(error_response(status, request_id, started));
     }
     auto body = parse_body(request);
     if (!body.is_ok()) return finish(error_response(body.status(), request_id, started));

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "auth/jwt.h"
+#include "auth/login_throttle.h"
 #include "auth/role.h"
 #include "auth/user_store.h"
 #include "common/ids.h"
@@ -40,6 +41,7 @@ struct AuthenticatedUser {
   Role role = Role::kAnonymous;
   std::string email;
   int64_t created_at_us = 0;
+  int64_t token_generation = 0;  // UserRecord::token_generation
 };
 
 struct IssuedTokens {
@@ -64,7 +66,9 @@ class AuthService {
   Result<IssuedTokens> login(std::string_view user_id, std::string_view password,
                              const RequestOrigin& origin);
 
-  // Rotates the pair; REQUIRES a refresh token (access tokens are refused).
+  // Rotates the pair; REQUIRES a refresh token (access tokens are refused). Each
+  // refresh token works once: presenting one that was already used revokes its whole
+  // family (the session it came from), since one of the two holders is not the user.
   Result<IssuedTokens> refresh(std::string_view refresh_token, const RequestOrigin& origin);
 
   // Authenticates an `Authorization` header value (Bearer access JWT or Basic).
@@ -77,11 +81,25 @@ class AuthService {
  private:
   Result<AuthenticatedUser> verify_password_login(std::string_view user_id, std::string_view password,
                                                   const RequestOrigin& origin, bool audit_success);
-  Result<AuthenticatedUser> active_user(std::string_view user_id, ErrorCode missing_code) const;
-  IssuedTokens issue_tokens(const AuthenticatedUser& user) const;
-  // The user id of an access token verified before and not yet expired (exact bytes).
-  std::optional<std::string> cached_access_token(std::string_view token, int64_t now_unix_seconds);
+  // The user, when it exists, is not dropped and (given a token's generation) has not
+  // changed its password or role since.
+  Result<AuthenticatedUser> active_user(std::string_view user_id, ErrorCode missing_code,
+                                        std::optional<int64_t> token_generation) const;
+  // A new token pair in refresh family `family`, whose current token id the batch records.
+  IssuedTokens issue_tokens(const AuthenticatedUser& user, const std::string& family,
+                            WriteBatch& batch) const;
+  // ACCOUNT_LOCKED or RATE_LIMIT_EXCEEDED (audited) when the throttle refuses the attempt.
+  Status refuse_if_throttled(const std::string& user_id, const RequestOrigin& origin, int64_t now_us);
+  void audit_auth(WriteBatch& batch, const std::string& user_id, std::string action, bool success,
+                  std::string reason, const RequestOrigin& origin, int64_t now_us);
+  // The claims of an access token verified before and not yet expired (exact bytes).
+  std::optional<JwtClaims> cached_access_token(std::string_view token, int64_t now_unix_seconds);
   void remember_access_token(std::string_view token, const JwtClaims& claims);
+  // Basic credentials verified within kBasicCacheSeconds, keyed by a keyed hash of
+  // user and password: the user, when its generation is unchanged.
+  std::optional<AuthenticatedUser> cached_basic(const std::string& key, int64_t now_us);
+  void remember_basic(const std::string& key, const AuthenticatedUser& user, int64_t now_us);
+  std::string basic_cache_key(std::string_view user_id, std::string_view password) const;
 
   UserStore& users_;
   StorageEngine& storage_;
@@ -94,7 +112,22 @@ class AuthService {
   // request. Bounded: cleared when full.
   static constexpr size_t kVerifiedTokenCapacity = 4096;
   std::mutex verified_mu_;
-  std::unordered_map<std::string, std::pair<std::string, int64_t>> verified_;  // guarded by verified_mu_
+  std::unordered_map<std::string, JwtClaims> verified_;  // guarded by verified_mu_
+
+  LoginThrottle throttle_;
+
+  // Refresh families: one refresh at a time checks and replaces a family's token id.
+  std::mutex refresh_mu_;
+
+  static constexpr int64_t kBasicCacheSeconds = 300;
+  static constexpr size_t kBasicCacheCapacity = 4096;
+  struct BasicEntry {
+    AuthenticatedUser user;
+    int64_t expires_us = 0;
+  };
+  std::string basic_key_;  // random per process: the cache never holds a password or its plain hash
+  std::mutex basic_mu_;
+  std::unordered_map<std::string, BasicEntry> basic_;  // guarded by basic_mu_
 };
 
 }  // namespace kalam

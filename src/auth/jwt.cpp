@@ -24,21 +24,6 @@ Status invalid_token(std::string_view reason) {
   return Status(ErrorCode::kInvalidToken, "invalid token: " + std::string(reason));
 }
 
-// HMAC-SHA256(secret, data), or std::nullopt if OpenSSL fails.
-std::optional<std::string> hmac_sha256(std::string_view secret, std::string_view data) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_length = 0;
-  // An empty key must still be a non-null pointer for OpenSSL 3.
-  static const unsigned char kEmptyKey = 0;
-  const void* key = secret.empty() ? static_cast<const void*>(&kEmptyKey) : secret.data();
-  if (HMAC(EVP_sha256(), key, static_cast<int>(secret.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &mac_length) == nullptr ||
-      mac_length != kSha256Bytes) {
-    return std::nullopt;
-  }
-  return std::string(reinterpret_cast<const char*>(mac), mac_length);
-}
-
 const json::string* string_member(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
   return value == nullptr ? nullptr : value->if_string();
@@ -66,6 +51,20 @@ std::optional<json::object> decode_json_object(std::string_view segment) {
 
 }  // namespace
 
+std::optional<std::string> hmac_sha256(std::string_view secret, std::string_view data) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  // An empty key must still be a non-null pointer for OpenSSL 3.
+  static const unsigned char kEmptyKey = 0;
+  const void* key = secret.empty() ? static_cast<const void*>(&kEmptyKey) : secret.data();
+  if (HMAC(EVP_sha256(), key, static_cast<int>(secret.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &mac_length) == nullptr ||
+      mac_length != kSha256Bytes) {
+    return std::nullopt;
+  }
+  return std::string(reinterpret_cast<const char*>(mac), mac_length);
+}
+
 std::string jwt_sign(const JwtClaims& claims, std::string_view secret) {
   json::object payload;
   payload["sub"] = claims.sub;
@@ -74,6 +73,9 @@ std::string jwt_sign(const JwtClaims& claims, std::string_view secret) {
   payload["token_type"] = claims.token_type;
   payload["iat"] = claims.iat;
   payload["exp"] = claims.exp;
+  if (claims.gen != 0) payload["gen"] = claims.gen;  // absent = 0
+  if (!claims.fam.empty()) payload["fam"] = claims.fam;
+  if (!claims.jti.empty()) payload["jti"] = claims.jti;
 
   std::string token = base64url_encode(kHeaderJson);
   token += '.';
@@ -132,6 +134,17 @@ Result<JwtClaims> jwt_verify(std::string_view token, std::string_view secret, in
   if (*token_type != kAccessTokenType && *token_type != kRefreshTokenType) {
     return invalid_token("unknown token_type");
   }
+  if (*iat > now_unix_seconds + kJwtMaxClockSkewSeconds) return invalid_token("issued in the future");
+  const json::value* gen_value = payload->if_contains("gen");
+  const std::optional<int64_t> gen = integer_member(*payload, "gen");
+  const json::value* fam_value = payload->if_contains("fam");
+  const json::string* fam = string_member(*payload, "fam");
+  const json::value* jti_value = payload->if_contains("jti");
+  const json::string* jti = string_member(*payload, "jti");
+  if ((gen_value != nullptr && !gen) || (fam_value != nullptr && fam == nullptr) ||
+      (jti_value != nullptr && jti == nullptr)) {
+    return invalid_token("missing or mistyped claims");
+  }
   if (*exp <= now_unix_seconds) return Status(ErrorCode::kTokenExpired, "token has expired");
 
   JwtClaims claims;
@@ -141,6 +154,9 @@ Result<JwtClaims> jwt_verify(std::string_view token, std::string_view secret, in
   claims.token_type = std::string(*token_type);
   claims.iat = *iat;
   claims.exp = *exp;
+  claims.gen = gen.value_or(0);
+  if (fam != nullptr) claims.fam = std::string(*fam);
+  if (jti != nullptr) claims.jti = std::string(*jti);
   return claims;
 }
 

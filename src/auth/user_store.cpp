@@ -22,6 +22,7 @@ std::string encode_user(const UserRecord& record) {
   obj["failed_login_attempts"] = record.failed_login_attempts;
   obj["locked_until"] = record.locked_until_us;
   obj["deleted_at"] = record.deleted_at_us;
+  obj["token_generation"] = record.token_generation;
   return json::serialize(obj);
 }
 
@@ -43,6 +44,7 @@ Result<UserRecord> decode_user(std::string_view text) {
   record.failed_login_attempts = num("failed_login_attempts");
   record.locked_until_us = num("locked_until");
   record.deleted_at_us = num("deleted_at");
+  record.token_generation = num("token_generation");  // absent in records of older versions: 0
   return record;
 }
 

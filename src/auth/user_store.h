@@ -33,6 +33,9 @@ struct UserRecord {
   int64_t failed_login_attempts = 0;
   int64_t locked_until_us = 0;  // 0 = not locked
   int64_t deleted_at_us = 0;    // 0 = active
+  // Raised by a password or role change: tokens and cached Basic credentials of an
+  // earlier generation are refused.
+  int64_t token_generation = 0;
 
   bool is_deleted() const { return deleted_at_us != 0; }
 };

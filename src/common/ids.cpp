@@ -9,6 +9,7 @@
 #include <mutex>
 #include <random>
 #include <utility>
+#include <vector>
 
 #include "common/time_util.h"
 
@@ -135,6 +136,19 @@ uint16_t snowflake_node_id(int64_t id) {
 }
 
 uint16_t snowflake_sequence(int64_t id) { return static_cast<uint16_t>(id & kSnowflakeMaxSequence); }
+
+std::string random_hex(size_t bytes) {
+  std::vector<uint8_t> raw(bytes);
+  fill_random(raw.data(), raw.size());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (uint8_t byte : raw) {
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xf];
+  }
+  return out;
+}
 
 std::string uuid_v4() {
   std::array<uint8_t, 16> bytes{};

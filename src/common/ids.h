@@ -59,6 +59,9 @@ uint16_t snowflake_node_id(int64_t id);
 // Sequence within the millisecond (12 bits) encoded in a Snowflake id.
 uint16_t snowflake_sequence(int64_t id);
 
+// `bytes` cryptographically strong random bytes as lower-case hex (secrets, token ids).
+std::string random_hex(size_t bytes);
+
 // Random UUID (RFC 9562 version 4), lower-case canonical 8-4-4-4-12 form. Thread-safe.
 std::string uuid_v4();
 

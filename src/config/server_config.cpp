@@ -132,7 +132,8 @@ constexpr KeySpec kKeys[] = {
      "RESOURCE_LIMIT_EXCEEDED."},
     // [auth]
     {"auth", "jwt_secret", KALAM_CONFIG_FIELD(auth.jwt_secret), any_value(),
-     "HMAC-SHA256 key for tokens; empty = built-in development secret (refused on a non-loopback bind).",
+     "HMAC-SHA256 key for tokens; empty = a random secret generated on first start and kept in "
+     "<data_path>/jwt_secret.",
      "KALAMDB_JWT_SECRET", true},
     {"auth", "root_password", KALAM_CONFIG_FIELD(auth.root_password), any_value(),
      "Password of the root user; empty = root may log in only from loopback with an empty password.",
@@ -602,7 +603,6 @@ Result<ConfigLoadResult> load_server_config(const std::optional<std::string>& to
   ConfigLoadResult result;
   if (toml_path) KALAM_RETURN_IF_ERROR(apply_toml_file(*toml_path, result.config, result.warnings));
   KALAM_RETURN_IF_ERROR(apply_environment(env, result.config, result.warnings));
-  if (result.config.auth.jwt_secret.empty()) result.config.auth.jwt_secret = std::string(kDefaultJwtSecret);
   return result;
 }
 

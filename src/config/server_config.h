@@ -15,7 +15,6 @@ namespace kalam {
 
 // The built-in development JWT secret. The server refuses to start with it on a
 // non-loopback bind (spec/api.md § Authentication).
-inline constexpr std::string_view kDefaultJwtSecret = "kalamdb-dev-secret-change-me";
 
 // One struct per TOML section. The defaults below are the documented defaults; the
 // meaning of each key and its valid range are in the key table of server_config.cpp
@@ -51,8 +50,8 @@ struct ServerConfig {
   } execution;
 
   struct Auth {
-    std::string jwt_secret = std::string(kDefaultJwtSecret);  // secret; never empty after loading
-    std::string root_password;                                // secret; empty = unset
+    std::string jwt_secret;     // secret; empty = generated on first start into <data_path>/jwt_secret
+    std::string root_password;  // secret; empty = unset
     int64_t bcrypt_cost = 12;
     int64_t access_token_ttl_seconds = 3600;
     int64_t refresh_token_ttl_seconds = 604800;
@@ -132,7 +131,6 @@ struct ConfigLoadResult {
 // KALAMDB_DATA_DIR, KALAMDB_LOG_LEVEL, KALAMDB_JWT_SECRET and KALAMDB_ROOT_PASSWORD are
 // aliases for storage.data_path, logging.level, auth.jwt_secret and auth.root_password
 // (when both an alias and the general name are set, the general name wins, with a warning).
-// An empty auth.jwt_secret means kDefaultJwtSecret.
 // Errors, all INVALID_ARGUMENT with the key in the message and in details["key"]:
 //   unreadable file or TOML syntax error (message and details carry line and column);
 //   a value of the wrong type or outside its valid range:

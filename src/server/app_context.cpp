@@ -10,6 +10,7 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "auth/auth_service.h"
+#include "auth/secret_file.h"
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
@@ -61,6 +62,16 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   if (ec) return Status(ErrorCode::kInvalidArgument, "invalid data path: " + ec.message());
   c.config.storage.data_path = data_path.lexically_normal().string();
 
+  if (c.config.auth.jwt_secret.empty()) {
+    std::string secret_path = c.config.storage.data_path + "/jwt_secret";
+    bool created = false;
+    KALAM_ASSIGN_OR_RETURN(c.config.auth.jwt_secret, load_or_create_secret_file(secret_path, &created));
+    if (created) {
+      spdlog::info("no auth.jwt_secret configured: generated a random one in {} (kept across restarts)",
+                   secret_path);
+    }
+  }
+
   StorageOptions storage_options;
   storage_options.path = c.config.storage.data_path + "/rocksdb";
   storage_options.sync_writes = config.storage.rocksdb.sync_writes;
@@ -83,7 +94,7 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   KALAM_RETURN_IF_ERROR(c.users->load());
 
   AuthSettings auth_settings;
-  auth_settings.jwt_secret = config.auth.jwt_secret;
+  auth_settings.jwt_secret = c.config.auth.jwt_secret;
   auth_settings.bcrypt_cost = static_cast<int>(config.auth.bcrypt_cost);
   auth_settings.access_token_ttl_seconds = config.auth.access_token_ttl_seconds;
   auth_settings.refresh_token_ttl_seconds = config.auth.refresh_token_ttl_seconds;
@@ -106,7 +117,7 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.services.ids = c.ids.get();
   c.services.config = &c.config;
   c.services.secrets_key =
-      config.storage.secrets_key.empty() ? config.auth.jwt_secret : config.storage.secrets_key;
+      config.storage.secrets_key.empty() ? c.config.auth.jwt_secret : config.storage.secrets_key;
   register_all_handlers(c.handlers, c.services);
 
   ExecutorLimits limits;

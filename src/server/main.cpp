@@ -23,10 +23,6 @@ constexpr const char* kUsage =
     "KALAMDB_* environment variables override configuration keys, e.g. KALAMDB_SERVER_PORT,\n"
     "KALAMDB_DATA_DIR, KALAMDB_LOG_LEVEL, KALAMDB_JWT_SECRET, KALAMDB_ROOT_PASSWORD.\n";
 
-bool is_loopback_host(const std::string& host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,14 +72,6 @@ int main(int argc, char** argv) {
   spdlog::flush_on(spdlog::level::info);
   for (const std::string& warning : loaded->warnings) spdlog::warn("config: {}", warning);
   spdlog::debug("configuration:\n{}", kalam::describe_config_for_log(config));
-
-  if (!is_loopback_host(config.server.host) && config.auth.jwt_secret == kalam::kDefaultJwtSecret) {
-    spdlog::critical(
-        "refusing to start: server.host '{}' is not a loopback address and auth.jwt_secret is the built-in "
-        "default. Set KALAMDB_JWT_SECRET (or [auth] jwt_secret) to a long random value.",
-        config.server.host);
-    return 1;
-  }
 
   // Block the shutdown signals in every thread; the main thread waits for them.
   sigset_t signals;

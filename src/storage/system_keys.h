@@ -13,6 +13,8 @@ inline constexpr std::string_view kTable = "tb:";      // tb:<namespace_id>.<tab
 inline constexpr std::string_view kUser = "us:";       // us:<user_id> -> JSON
 inline constexpr std::string_view kAudit = "au:";      // au:<big-endian audit snowflake> -> JSON
 inline constexpr std::string_view kMeta = "meta:";     // meta:<name> -> value
+// rt:<user_id>/<family> -> "<current refresh token id> <refresh expiry, unix seconds>"
+inline constexpr std::string_view kRefreshFamily = "rt:";
 
 inline std::string make(std::string_view prefix, std::string_view id) {
   std::string key(prefix);

@@ -177,7 +177,11 @@ class AcceptanceTest(unittest.TestCase):
         erin = self.server.bearer("erin", "erin-pass-1")
         self.ok("CREATE NAMESPACE erin_ns", erin)
         self.ok("ALTER USER erin SET ROLE user")
+        # the role change revokes erin's tokens; a new login carries the new role
+        self.error("CREATE NAMESPACE erin_ns2", "INVALID_TOKEN", 401, auth=erin)
+        erin = self.server.bearer("erin", "erin-pass-1")
         self.error("CREATE NAMESPACE erin_ns2", "AUTH_INSUFFICIENT_ROLE", 403, auth=erin)
+        self.error("CREATE NAMESPACE erin_ns2", "AUTH_INSUFFICIENT_ROLE", 403, auth=basic("erin", "erin-pass-1"))
 
     def test_10_secrets_never_in_logs(self):
         self.ok("CREATE STORAGE s3x TYPE s3 BASE_DIRECTORY 's3://b/p' CREDENTIALS '{\"secret_access_key\":\"S3KEY-XYZ\"}'")

@@ -1,13 +1,19 @@
 """The hardening findings of the security review, tried again through the HTTP API as an
 attacker would: the SQLite sandbox, resource limits, NaN, reserved names and log lines."""
+import base64
+import hashlib
+import hmac
+import http.client
+import json
 import os
+import stat
 import sys
 import threading
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from kalam_harness import ROOT_PASSWORD, Server  # noqa: E402
+from kalam_harness import ROOT_PASSWORD, Response, Server, basic  # noqa: E402
 
 USER_PASSWORD = "user-pass-123"
 MAX_ROWS = 20000
@@ -218,6 +224,133 @@ class SecurityTest(unittest.TestCase):
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("[warning] slow statement", lines[0])
         self.assertIn("\\n[2026-12-07 00:00:00.000] [error] %s\\r\\n\\x1b[2J" % marker, lines[0])
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class AuthHardeningTest(unittest.TestCase):
+    """Started without a configured JWT secret, as the README's quick start does."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = Server(extra_env={"KALAMDB_JWT_SECRET": None}).start()
+        cls.root = cls.server.bearer("root", ROOT_PASSWORD)
+        for name in ["ann", "ben", "cat"]:
+            resp = cls.server.sql("CREATE USER %s WITH PASSWORD '%s' ROLE user" % (name, USER_PASSWORD), cls.root)
+            assert resp.status == 200, resp.body
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.close()
+
+    def secret_path(self):
+        return os.path.join(self.server.data_dir, "data", "jwt_secret")
+
+    def request_from(self, source_ip, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30, source_address=(source_ip, 0))
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
+        finally:
+            conn.close()
+
+    def login_from(self, source_ip, user, password):
+        return self.request_from(source_ip, "POST", "/v1/api/auth/login", json.dumps({"user": user, "password": password}),
+                                 {"Content-Type": "application/json"})
+
+    def refresh(self, token):
+        return self.server.request("POST", "/v1/api/auth/refresh", None, {"Authorization": "Bearer " + token})
+
+    def me(self, auth):
+        return self.server.request("GET", "/v1/api/auth/me", None, {"Authorization": auth})
+
+    def test_a_generated_secret_is_kept_in_the_data_directory(self):
+        mode = stat.S_IMODE(os.stat(self.secret_path()).st_mode)
+        self.assertEqual(mode, 0o600)
+        with open(self.secret_path()) as handle:
+            secret = handle.read().strip()
+        self.assertEqual(len(secret), 64)
+        self.assertIn("generated a random one in", self.server.read_log())
+        self.assertNotIn(secret, self.server.read_log())
+        # the built-in development secret of earlier versions signs nothing any more
+        header = b64url(b'{"alg":"HS256","typ":"JWT"}')
+        now = int(time.time())
+        claims = {"sub": "root", "role": "system", "iss": "kalamdb", "token_type": "access", "iat": now,
+                  "exp": now + 600}
+
+        def sign(key, payload):
+            body = header + "." + b64url(json.dumps(payload).encode())
+            return body + "." + b64url(hmac.new(key.encode(), body.encode(), hashlib.sha256).digest())
+
+        self.assertEqual(self.me("Bearer " + sign("kalamdb-dev-secret-change-me", claims)).status, 401)
+        self.assertEqual(self.me("Bearer " + sign(secret, claims)).status, 200)
+        future = dict(claims, iat=now + 3600)
+        resp = self.me("Bearer " + sign(secret, future))
+        self.assertEqual((resp.status, resp.code), (401, "INVALID_TOKEN"))
+        self.assertIn("future", resp.json()["error"]["message"])
+        # tokens survive a restart: the secret is read back
+        token = self.server.bearer("ann", USER_PASSWORD)
+        self.server.restart()
+        self.assertEqual(self.me(token).status, 200)
+        with open(self.secret_path()) as handle:
+            self.assertEqual(handle.read().strip(), secret)
+
+    def test_refresh_rotates_and_reuse_revokes_the_session(self):
+        first = self.server.login("ben", USER_PASSWORD).json()
+        second = self.refresh(first["refresh_token"])
+        self.assertEqual(second.status, 200, second.body)
+        third = self.refresh(second.json()["refresh_token"])
+        self.assertEqual(third.status, 200)
+        reused = self.refresh(first["refresh_token"])
+        self.assertEqual((reused.status, reused.code), (401, "INVALID_TOKEN"))
+        latest = self.refresh(third.json()["refresh_token"])
+        self.assertEqual((latest.status, latest.code), (401, "INVALID_TOKEN"), "the whole session ended")
+        audit = self.server.sql("SELECT action, success FROM system.audit_log WHERE subject_user_id = 'ben' "
+                                "AND action = 'TOKEN_REUSE'", self.root).json()["results"][0]["rows"]
+        self.assertEqual(audit, [["TOKEN_REUSE", False]])
+
+    def test_a_password_or_role_change_revokes_earlier_tokens(self):
+        tokens = self.server.login("cat", USER_PASSWORD).json()
+        bearer = "Bearer " + tokens["access_token"]
+        self.assertEqual(self.me(bearer).status, 200)
+        self.assertEqual(self.me(basic("cat", USER_PASSWORD)).status, 200)
+        resp = self.server.sql("ALTER USER cat SET PASSWORD 'cat-pass-456'", self.root)
+        self.assertEqual(resp.status, 200, resp.body)
+        self.assertEqual((self.me(bearer).status, self.me(bearer).code), (401, "INVALID_TOKEN"))
+        self.assertEqual(self.refresh(tokens["refresh_token"]).status, 401)
+        self.assertEqual(self.me(basic("cat", USER_PASSWORD)).status, 401, "cached Basic credentials dropped")
+        self.assertEqual(self.me(basic("cat", "cat-pass-456")).status, 200)
+        bearer = self.server.bearer("cat", "cat-pass-456")
+        self.assertEqual(self.server.sql("ALTER USER cat SET ROLE service", self.root).status, 200)
+        self.assertEqual(self.me(bearer).status, 401)
+        self.assertEqual(self.server.sql("ALTER USER cat SET EMAIL 'cat@example.com'", self.root).status, 200)
+        bearer = self.server.bearer("cat", "cat-pass-456")
+        self.assertEqual(self.server.sql("ALTER USER cat SET EMAIL 'c@example.com'", self.root).status, 200)
+        self.assertEqual(self.me(bearer).status, 200, "an email change revokes nothing")
+
+    def test_lockout_is_per_source_and_reveals_nobody(self):
+        answers = {}
+        for user in ["ann", "no_such_user"]:
+            for _ in range(5):
+                self.assertEqual(self.login_from("127.0.0.2", user, "wrong-password").status, 401)
+            locked = self.login_from("127.0.0.2", user, USER_PASSWORD)
+            answers[user] = (locked.status, locked.code, sorted(locked.json()["error"]["details"]))
+        self.assertEqual(answers["ann"], (403, "ACCOUNT_LOCKED", ["locked_until"]))
+        self.assertEqual(answers["ann"], answers["no_such_user"], "a locked unknown user looks the same")
+        # strangers from 127.0.0.2 did not lock ann (or root) out from anywhere else
+        self.assertEqual(self.login_from("127.0.0.3", "ann", USER_PASSWORD).status, 200)
+        self.assertEqual(self.login_from("127.0.0.3", "root", ROOT_PASSWORD).status, 200)
+
+    def test_a_source_spraying_names_gets_growing_delays(self):
+        for index in range(20):
+            self.assertEqual(self.login_from("127.0.0.4", "spray%d" % index, "wrong-password").status, 401)
+        throttled = self.login_from("127.0.0.4", "ann", USER_PASSWORD)
+        self.assertEqual((throttled.status, throttled.code), (429, "RATE_LIMIT_EXCEEDED"))
+        self.assertEqual(throttled.headers["retry-after"], "1")
+        self.assertEqual(self.login_from("127.0.0.5", "ann", USER_PASSWORD).status, 200)
 
 
 if __name__ == "__main__":

@@ -38,10 +38,15 @@ class LifecycleTest(unittest.TestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("server.port", output)
 
-    def test_public_bind_with_default_secret_is_refused(self):
-        code, output = self.run_server({"KALAMDB_SERVER_HOST": "0.0.0.0", "KALAMDB_JWT_SECRET": None})
-        self.assertNotEqual(code, 0)
-        self.assertIn("jwt_secret", output)
+    def test_public_bind_without_a_secret_uses_a_generated_one(self):
+        server = Server(extra_env={"KALAMDB_SERVER_HOST": "0.0.0.0", "KALAMDB_JWT_SECRET": None})
+        try:
+            server.start()
+            self.assertIn("generated a random one in", server.read_log())
+            self.assertTrue(os.path.exists(os.path.join(server.data_dir, "data", "jwt_secret")))
+            server.bearer("root", ROOT_PASSWORD)
+        finally:
+            server.close()
 
     def test_unknown_keys_are_reported_and_config_file_applies(self):
         server = Server()

@@ -182,6 +182,90 @@ TEST_F(AuthServiceTest, LockoutAfterMaxFailedAttempts) {
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "LOGIN_FAILED!"), 5);
 }
 
+TEST_F(AuthServiceTest, LocksArePerSourceAndSayNothingAboutWhoExists) {
+  add_user("carol", "carol-pass-1");
+  for (const char* user : {"carol", "nobody"}) {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      EXPECT_EQ(auth_->login(user, "wrong-pass", remote_).status().code(), ErrorCode::kInvalidCredentials);
+    }
+    auto locked = auth_->login(user, "carol-pass-1", remote_);
+    EXPECT_EQ(locked.status().code(), ErrorCode::kAccountLocked) << user;
+    EXPECT_NE(locked.status().detail("locked_until"), nullptr) << user;
+  }
+  EXPECT_GT(users_->find("carol")->locked_until_us, 0) << "system.users shows the latest lock";
+  // A stranger's failures do not lock the user out from another address.
+  RequestOrigin elsewhere{"10.9.9.9", "req-3", false};
+  EXPECT_TRUE(auth_->login("carol", "carol-pass-1", elsewhere).is_ok());
+  EXPECT_EQ(auth_->login("carol", "carol-pass-1", remote_).status().code(), ErrorCode::kAccountLocked);
+}
+
+TEST_F(AuthServiceTest, ASourceGuessingManyNamesIsThrottled) {
+  add_user("frank", "frank-pass-1");
+  // 4 × max_failed_attempts (3) failures, each for another name: no pair is locked.
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    EXPECT_EQ(auth_->login("guess" + std::to_string(attempt), "pw", remote_).status().code(),
+              ErrorCode::kInvalidCredentials);
+  }
+  auto throttled = auth_->login("frank", "frank-pass-1", remote_);
+  ASSERT_EQ(throttled.status().code(), ErrorCode::kRateLimitExceeded);
+  const auto* retry = std::get_if<int64_t>(throttled.status().detail("retry_after_ms"));
+  ASSERT_NE(retry, nullptr);
+  EXPECT_GT(*retry, 0);
+  EXPECT_LE(*retry, 1000);
+  std::string basic = "Basic " + base64_encode("frank:frank-pass-1");
+  EXPECT_EQ(auth_->authenticate(&basic, remote_).status().code(), ErrorCode::kRateLimitExceeded);
+  EXPECT_TRUE(auth_->login("frank", "frank-pass-1", loopback_).is_ok()) << "other sources are not throttled";
+}
+
+TEST_F(AuthServiceTest, RefreshTokensRotateAndAReusedOneRevokesTheSession) {
+  add_user("gina", "gina-pass-1");
+  auto first = auth_->login("gina", "gina-pass-1", remote_);
+  ASSERT_TRUE(first.is_ok());
+  auto second = auth_->refresh(first->refresh_token, remote_);
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  EXPECT_NE(second->refresh_token, first->refresh_token);
+  auto third = auth_->refresh(second->refresh_token, remote_);
+  ASSERT_TRUE(third.is_ok());
+  // The first token comes back: the family ends, the newest token with it.
+  auto reused = auth_->refresh(first->refresh_token, remote_);
+  EXPECT_EQ(reused.status().code(), ErrorCode::kInvalidToken);
+  EXPECT_NE(reused.status().message().find("already used"), std::string::npos) << reused.status().message();
+  EXPECT_EQ(auth_->refresh(third->refresh_token, remote_).status().code(), ErrorCode::kInvalidToken);
+  auto actions = audit_actions();
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "TOKEN_REUSE!"), 1);
+  // Another session of the same user is not affected.
+  auto other = auth_->login("gina", "gina-pass-1", remote_);
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_TRUE(auth_->refresh(other->refresh_token, remote_).is_ok());
+}
+
+TEST_F(AuthServiceTest, APasswordOrRoleChangeRevokesEarlierTokensAndBasicCredentials) {
+  add_user("hank", "hank-pass-1");
+  auto tokens = auth_->login("hank", "hank-pass-1", remote_);
+  ASSERT_TRUE(tokens.is_ok());
+  std::string bearer = "Bearer " + tokens->access_token;
+  std::string old_basic = "Basic " + base64_encode("hank:hank-pass-1");
+  ASSERT_TRUE(auth_->authenticate(&bearer, remote_).is_ok());     // remembered as verified
+  ASSERT_TRUE(auth_->authenticate(&old_basic, remote_).is_ok());  // cached
+  {
+    auto lock = users_->lock_writes();
+    UserRecord record = *users_->find("hank");
+    record.password_hash = *hash_password("hank-pass-2", 4);
+    record.token_generation += 1;  // what ALTER USER … PASSWORD does
+    WriteBatch batch;
+    ASSERT_TRUE(users_->commit(batch, record).is_ok());
+  }
+  EXPECT_EQ(auth_->authenticate(&bearer, remote_).status().code(), ErrorCode::kInvalidToken);
+  EXPECT_EQ(auth_->refresh(tokens->refresh_token, remote_).status().code(), ErrorCode::kInvalidToken);
+  EXPECT_EQ(auth_->authenticate(&old_basic, remote_).status().code(), ErrorCode::kInvalidCredentials);
+  std::string new_basic = "Basic " + base64_encode("hank:hank-pass-2");
+  EXPECT_TRUE(auth_->authenticate(&new_basic, remote_).is_ok());
+  auto fresh = auth_->login("hank", "hank-pass-2", remote_);
+  ASSERT_TRUE(fresh.is_ok());
+  std::string fresh_bearer = "Bearer " + fresh->access_token;
+  EXPECT_TRUE(auth_->authenticate(&fresh_bearer, remote_).is_ok());
+}
+
 TEST_F(AuthServiceTest, SuccessResetsTheFailureCount) {
   add_user("dan", "dan-pass-12");
   EXPECT_FALSE(auth_->login("dan", "wrong-pass", remote_).is_ok());

@@ -7,6 +7,7 @@
 
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "common/base64.h"
@@ -215,6 +216,25 @@ TEST(JwtTest, ExpiredTokens) {
   EXPECT_EQ(verify_code(token, kSecret, kNow + 3599), ErrorCode::kOk);
   EXPECT_EQ(verify_code(token, kSecret, kNow + 3600), ErrorCode::kTokenExpired);
   EXPECT_EQ(verify_code(token, kSecret, kNow + 100000), ErrorCode::kTokenExpired);
+}
+
+TEST(JwtTest, IssuedInTheFutureBeyondTheSkewIsRejected) {
+  const std::string token = jwt_sign(make_claims(), kSecret);
+  EXPECT_EQ(verify_code(token, kSecret, kNow - kJwtMaxClockSkewSeconds), ErrorCode::kOk);
+  EXPECT_EQ(verify_code(token, kSecret, kNow - kJwtMaxClockSkewSeconds - 1), ErrorCode::kInvalidToken);
+  EXPECT_EQ(verify_code(token, kSecret, kNow - 86400), ErrorCode::kInvalidToken);
+}
+
+TEST(JwtTest, GenerationFamilyAndIdRoundTrip) {
+  JwtClaims claims = make_claims("refresh");
+  claims.gen = 7;
+  claims.fam = "f00d";
+  claims.jti = "beef";
+  auto verified = jwt_verify(jwt_sign(claims, kSecret), kSecret, kNow);
+  ASSERT_TRUE(verified.is_ok());
+  EXPECT_EQ((std::tuple{verified->gen, verified->fam, verified->jti}),
+            (std::tuple{int64_t{7}, "f00d", "beef"}));
+  EXPECT_EQ(jwt_verify(jwt_sign(make_claims(), kSecret), kSecret, kNow)->gen, 0) << "absent means 0";
 }
 
 TEST(JwtTest, ExpiryIsOnlyReportedForAuthenticTokens) {

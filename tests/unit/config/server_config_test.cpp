@@ -94,8 +94,7 @@ TEST_F(ServerConfigTest, DefaultsMatchTheSpec) {
   EXPECT_EQ(config.execution.max_value_bytes, 16777216);
   EXPECT_EQ(config.execution.max_rows_per_statement, 1000000);
   EXPECT_EQ(config.execution.max_statement_memory_bytes, 268435456);
-  EXPECT_EQ(config.auth.jwt_secret, "kalamdb-dev-secret-change-me");
-  EXPECT_EQ(config.auth.jwt_secret, kDefaultJwtSecret);
+  EXPECT_EQ(config.auth.jwt_secret, "");  // generated into the data directory at start-up
   EXPECT_EQ(config.auth.root_password, "");
   EXPECT_EQ(config.auth.bcrypt_cost, 12);
   EXPECT_EQ(config.auth.access_token_ttl_seconds, 3600);
@@ -452,8 +451,8 @@ TEST_F(ServerConfigTest, UnreadableFileIsAnError) {
 }
 
 TEST_F(ServerConfigTest, EmptyJwtSecretMeansTheDevelopmentDefault) {
-  EXPECT_EQ(load_ok("[auth]\njwt_secret = \"\"\n").config.auth.jwt_secret, kDefaultJwtSecret);
-  EXPECT_EQ(load_ok(std::nullopt, {{"KALAMDB_JWT_SECRET", ""}}).config.auth.jwt_secret, kDefaultJwtSecret);
+  EXPECT_EQ(load_ok("[auth]\njwt_secret = \"\"\n").config.auth.jwt_secret, "");
+  EXPECT_EQ(load_ok(std::nullopt, {{"KALAMDB_JWT_SECRET", ""}}).config.auth.jwt_secret, "");
   EXPECT_EQ(load_ok("[auth]\njwt_secret = \"prod\"\n").config.auth.jwt_secret, "prod");
 }
 
@@ -486,13 +485,12 @@ TEST_F(ServerConfigTest, ExampleConfigListsEveryKeyAndLoadsAsDefaults) {
   EXPECT_NE(example.find("jwt_secret = \"\""), std::string::npos);
   EXPECT_NE(example.find("root_password = \"\""), std::string::npos);
   EXPECT_NE(example.find("secrets_key = \"\""), std::string::npos);
-  EXPECT_EQ(example.find(kDefaultJwtSecret), std::string::npos);
   EXPECT_NE(example.find("\n# TCP port"), std::string::npos);  // keys carry their comment
 
   ConfigLoadResult loaded = load_ok(example);
   EXPECT_TRUE(loaded.warnings.empty()) << ::testing::PrintToString(loaded.warnings);
   EXPECT_EQ(describe_config_for_log(loaded.config), describe_config_for_log(ServerConfig{}));
-  EXPECT_EQ(loaded.config.auth.jwt_secret, kDefaultJwtSecret);
+  EXPECT_EQ(loaded.config.auth.jwt_secret, "");
 }
 
 // The committed config.example.toml is render_example_config(). To regenerate it, run this

@@ -62,6 +62,8 @@ Result<ExecutionResult> AlterUserHandler::execute(ExecutionContext& ctx, const A
   }
   std::string changes = details.build();
   if (changes == "{}") return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' unchanged", 0});
+  // A new password or role revokes the user's tokens and cached Basic credentials.
+  if (stmt.password || record.role != existing->role) record.token_generation += 1;
   record.updated_at_us = ctx.timestamp_us;
   WriteBatch batch;
   log_ddl_operation(batch, ctx, services_, "ALTER_USER", "user:" + stmt.user_id, std::move(changes));
