@@ -101,6 +101,8 @@ constexpr KeySpec kKeys[] = {
      "Key for encrypting storage credentials at rest; empty = derived from auth.jwt_secret.",
      {},
      true},
+    {"storage", "allowed_roots", KALAM_CONFIG_FIELD(storage.allowed_roots), any_value(),
+     "Comma-separated absolute folders that filesystem storages may use; empty = the data directory only."},
     // [storage.rocksdb]
     {"storage.rocksdb", "sync_writes", KALAM_CONFIG_FIELD(storage.rocksdb.sync_writes), any_value(),
      "fsync the write-ahead log on every commit (survives power loss, slower)."},

@@ -29,7 +29,8 @@ struct ServerConfig {
 
   struct Storage {
     std::string data_path = "./data";
-    std::string secrets_key;  // secret; empty = derive from auth.jwt_secret
+    std::string secrets_key;    // secret; empty = derive from auth.jwt_secret
+    std::string allowed_roots;  // comma-separated absolute folders for filesystem storages; empty = data_path
     struct RocksDb {
       bool sync_writes = false;
       int64_t block_cache_mb = 64;

@@ -16,6 +16,7 @@
 #include "common/ids.h"
 #include "jobs/stream_eviction.h"
 #include "sql/executor/handler_registry.h"
+#include "sql/executor/handlers/storage/storage_rules.h"
 #include "sql/executor/sql_executor.h"
 #include "storage/audit_log.h"
 #include "storage/storage_engine.h"
@@ -62,6 +63,13 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   if (ec) return Status(ErrorCode::kInvalidArgument, "invalid data path: " + ec.message());
   c.config.storage.data_path = data_path.lexically_normal().string();
 
+  for (const std::filesystem::path& root : allowed_storage_roots(c.config)) {
+    if (!root.is_absolute()) {
+      return Status(ErrorCode::kInvalidArgument, "invalid config value for 'storage.allowed_roots': '" +
+                                                     root.string() + "' is not absolute")
+          .with_detail("key", std::string("storage.allowed_roots"));
+    }
+  }
   if (c.config.auth.jwt_secret.empty()) {
     std::string secret_path = c.config.storage.data_path + "/jwt_secret";
     bool created = false;

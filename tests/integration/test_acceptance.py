@@ -57,7 +57,7 @@ class AcceptanceTest(unittest.TestCase):
         for key in ("request_id", "elapsed_ms"):
             self.assertIn(key, body)
         self.assertEqual(self.ok("CREATE NAMESPACE IF NOT EXISTS chat")["results"][0]["rows_affected"], 0)
-        archive = os.path.join(self.server.data_dir, "archive")
+        archive = os.path.join(self.server.data_dir, "data", "archive")  # storages live under the data directory
         self.ok("CREATE STORAGE archive TYPE filesystem NAME 'Archive' BASE_DIRECTORY '%s'" % archive)
         check = self.ok("STORAGE CHECK archive")["results"][0]
         self.assertEqual(check["rows"][0][1:5], [True, True, True, True])

@@ -189,6 +189,19 @@ class SecurityTest(unittest.TestCase):
         self.assertLess(growth_mib, 4 * MAX_MEMORY / 2 ** 20 * 3 + 64, "peak RSS grew by %.0f MiB" % growth_mib)
         self.assertEqual(self.ok("SELECT count(*) FROM app.notes")["rows"], [[0]])
 
+    # ---- storage paths --------------------------------------------------------
+    def test_storages_stay_inside_the_data_directory(self):
+        outside = os.path.join(self.server.data_dir, "outside")
+        for path in ["/etc", "relative/archive", outside, os.path.join(self.server.data_dir, "data", "..", "x")]:
+            error = self.refused("CREATE STORAGE etc TYPE filesystem BASE_DIRECTORY '%s'" % path, 400,
+                                 "INVALID_ARGUMENT", self.root)
+            self.assertEqual(error["details"]["argument"], "base_directory")
+        self.assertFalse(os.path.exists(outside))
+        inside = os.path.join(self.server.data_dir, "data", "archive")
+        self.ok("CREATE STORAGE archive TYPE filesystem BASE_DIRECTORY '%s'" % inside, self.root)
+        self.assertEqual(self.ok("STORAGE CHECK archive", self.root)["rows"][0][1:5], [True] * 4)
+        self.ok("DROP STORAGE archive", self.root)
+
     # ---- values ---------------------------------------------------------------
     def test_nan_and_infinities_round_trip(self):
         self.ok("INSERT INTO app.floats (id, d) VALUES (1, $1), (2, $2), (3, $3), (4, 'NaN'), (5, 1.5)",

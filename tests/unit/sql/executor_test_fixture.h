@@ -30,6 +30,7 @@ class ExecutorTest : public ::testing::Test {
            ("kalam-exec-" + std::to_string(seed()) + std::to_string(seed()));
     std::filesystem::create_directories(dir_);
     config_.auth.bcrypt_cost = 4;
+    config_.storage.data_path = dir_.string();  // filesystem storages must live under it
     open();
   }
   void TearDown() override {

@@ -25,14 +25,15 @@ TEST_F(ExecutorTest, CreateStorageValidatesTemplates) {
       "USER_TABLES_TEMPLATE '{namespace}/{tableName}'",
   };
   for (const char* clause : bad_templates) {
-    auto outcome = run("root", Role::kSystem,
-                       std::string("CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '/tmp/x' ") + clause);
+    auto outcome =
+        run("root", Role::kSystem,
+            "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '" + (dir_ / "x").string() + "' " + clause);
     EXPECT_EQ(error_of(outcome), ErrorCode::kInvalidArgument) << clause;
   }
   EXPECT_EQ(registry_->snapshot()->find_storage("arch"), nullptr);
   auto ok = run("root", Role::kSystem,
-                "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '/tmp/x' "
-                "USER_TABLES_TEMPLATE 'u/{userId}/{namespace}/{tableName}'");
+                "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '" + (dir_ / "x").string() +
+                    "' USER_TABLES_TEMPLATE 'u/{userId}/{namespace}/{tableName}'");
   ASSERT_FALSE(ok.error) << ok.error->to_string();
   EXPECT_EQ(registry_->snapshot()->find_storage("arch")->user_tables_template,
             "u/{userId}/{namespace}/{tableName}");
@@ -96,9 +97,46 @@ TEST_F(ExecutorTest, StorageCheckProbesAFilesystemStorage) {
   EXPECT_FALSE(is_null(failed_rows->rows[0][6]));
 }
 
+TEST_F(ExecutorTest, FilesystemStoragesStayInsideTheAllowedRoots) {
+  std::filesystem::create_directories(dir_ / "inside");
+  std::filesystem::create_symlink("/etc", dir_ / "inside" / "escape");
+  for (const std::string& path :
+       {std::string("/etc"), std::string("relative/dir"), std::string("/"),
+        (dir_ / "inside" / ".." / ".." / "elsewhere").string(), (dir_ / "inside" / "escape" / "sub").string(),
+        dir_.string() + "-sibling"}) {
+    auto outcome =
+        run("root", Role::kSystem, "CREATE STORAGE bad TYPE filesystem BASE_DIRECTORY '" + path + "'");
+    ASSERT_EQ(error_of(outcome), ErrorCode::kInvalidArgument) << path;
+    EXPECT_EQ(std::get<std::string>(*outcome.error->detail("argument")), "base_directory") << path;
+  }
+  EXPECT_EQ(registry_->snapshot()->find_storage("bad"), nullptr);
+  EXPECT_FALSE(
+      run("root", Role::kSystem,
+          "CREATE STORAGE good TYPE filesystem BASE_DIRECTORY '" + (dir_ / "inside" / "new").string() + "'")
+          .error);
+
+  // Configured roots replace the data directory; STORAGE CHECK of a storage left outside
+  // them reports it and creates nothing.
+  std::string root = (dir_ / "archive-root").string();
+  config_.storage.allowed_roots = " /nonexistent-root , " + root;
+  EXPECT_FALSE(
+      run("root", Role::kSystem, "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '" + root + "/a'")
+          .error);
+  auto checked = run("root", Role::kSystem, "STORAGE CHECK good");
+  ASSERT_FALSE(checked.error);
+  const RowsResult* rows = result_rows(checked.results[0].result);
+  EXPECT_FALSE(std::get<bool>(rows->rows[0][1]));
+  EXPECT_NE(std::get<std::string>(rows->rows[0][6]).find("outside"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "inside" / "new")) << "no folder is created outside the roots";
+  auto archived = run("root", Role::kSystem, "STORAGE CHECK arch");
+  ASSERT_FALSE(archived.error);
+  EXPECT_TRUE(std::get<bool>(result_rows(archived.results[0].result)->rows[0][1]));
+}
+
 TEST_F(ExecutorTest, DropStorageInUseIsADependency) {
-  ASSERT_FALSE(
-      run("root", Role::kSystem, "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '/tmp/a'").error);
+  ASSERT_FALSE(run("root", Role::kSystem,
+                   "CREATE STORAGE arch TYPE filesystem BASE_DIRECTORY '" + (dir_ / "a").string() + "'")
+                   .error);
   {
     CatalogChange change = registry_->begin_change();
     TableDef table;

@@ -33,8 +33,13 @@ Result<ExecutionResult> CheckStorageHandler::execute(ExecutionContext&, const Ch
   fs::path base(def->base_directory);
   fs::path probe = base / (".kalamdb-check-" + uuid_v4());
   std::error_code ec;
-  fs::create_directories(base, ec);
-  if (ec) {
+  // A storage created before its folder left the allowed roots (or by an earlier
+  // version) is reported, and nothing is created or written there.
+  Status inside =
+      services_.config != nullptr ? check_storage_path(def->base_directory, *services_.config) : Status::ok();
+  if (!inside.is_ok()) {
+    error = inside.message();
+  } else if (fs::create_directories(base, ec); ec) {
     error = "cannot create base directory: " + ec.message();
   } else {
     {

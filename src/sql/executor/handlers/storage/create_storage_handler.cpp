@@ -27,6 +27,9 @@ Result<ExecutionResult> CreateStorageHandler::execute(ExecutionContext& ctx, con
   def.endpoint = stmt.endpoint.value_or("");
   def.created_at_us = def.updated_at_us = ctx.timestamp_us;
   KALAM_RETURN_IF_ERROR(validate_storage_def(def));
+  if (def.storage_type == StorageType::kFilesystem && services_.config != nullptr) {
+    KALAM_RETURN_IF_ERROR(check_storage_path(def.base_directory, *services_.config));
+  }
   if (stmt.credentials) {
     KALAM_ASSIGN_OR_RETURN(def.sealed_credentials,
                            seal_storage_credentials(*stmt.credentials, services_.secrets_key));

@@ -1,6 +1,7 @@
 // Storage definition validation and credential sealing.
 #include "sql/executor/handlers/storage/storage_rules.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "auth/secret_box.h"
@@ -32,6 +33,49 @@ Status validate_storage_def(const StorageDef& def) {
       validate_storage_template(def.shared_tables_template, false, "shared_tables_template"));
   KALAM_RETURN_IF_ERROR(validate_storage_template(def.user_tables_template, true, "user_tables_template"));
   return Status::ok();
+}
+
+std::vector<std::filesystem::path> allowed_storage_roots(const ServerConfig& config) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> roots;
+  std::string_view list = config.storage.allowed_roots;
+  while (!list.empty()) {
+    size_t comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) roots.emplace_back(item);
+  }
+  if (roots.empty()) {
+    std::error_code ec;
+    roots.push_back(fs::absolute(config.storage.data_path, ec));
+  }
+  return roots;
+}
+
+Status check_storage_path(std::string_view base_directory, const ServerConfig& config) {
+  namespace fs = std::filesystem;
+  auto invalid = [&](std::string why) {
+    return Status(ErrorCode::kInvalidArgument, "BASE_DIRECTORY '" + std::string(base_directory) + "' " + why)
+        .with_detail("argument", std::string("base_directory"));
+  };
+  fs::path path(base_directory);
+  if (!path.is_absolute()) return invalid("must be an absolute path");
+  std::error_code ec;
+  fs::path resolved = fs::weakly_canonical(path, ec);
+  if (ec) return invalid("cannot be resolved: " + ec.message());
+  std::string allowed;
+  for (const fs::path& root : allowed_storage_roots(config)) {
+    if (!root.is_absolute()) continue;  // refused at start-up (check_storage_roots)
+    fs::path canonical_root = fs::weakly_canonical(root, ec);
+    if (ec) continue;
+    auto [root_end, ignored] =
+        std::mismatch(canonical_root.begin(), canonical_root.end(), resolved.begin(), resolved.end());
+    if (root_end == canonical_root.end()) return Status::ok();
+    allowed += (allowed.empty() ? "" : ", ") + root.string();
+  }
+  return invalid("is outside the folders storages may use (" + allowed + "; [storage] allowed_roots)");
 }
 
 Result<std::string> seal_storage_credentials(std::string_view credentials, std::string_view key_material) {
