@@ -13,6 +13,7 @@
 
 #include "common/ids.h"
 #include "common/string_util.h"
+#include "common/time_util.h"
 
 namespace kalam {
 namespace {
@@ -412,44 +413,6 @@ Result<Value> coerce_uuid(const Value& input, const ColumnDef& column) {
 // ---------------------------------------------------------------------------------------
 // Dates and times
 
-// Proleptic Gregorian (y, m, d) → days since 1970-01-01 (H. Hinnant's days_from_civil).
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const int64_t year_of_era = year - era * 400;
-  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + day_of_era - 719468;
-}
-
-struct CivilDate {
-  int64_t year;
-  unsigned month;
-  unsigned day;
-};
-
-// Days since 1970-01-01 → date; 128-bit arithmetic so that every int64 works.
-CivilDate civil_from_days(int64_t day_count) {
-  const Int128 days = static_cast<Int128>(day_count) + 719468;
-  const Int128 era = (days >= 0 ? days : days - 146096) / 146097;
-  const Int128 day_of_era = days - era * 146097;
-  const Int128 year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const Int128 day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const Int128 month_index = (5 * day_of_year + 2) / 153;
-  const auto day = static_cast<unsigned>(day_of_year - (153 * month_index + 2) / 5 + 1);
-  const auto month = static_cast<unsigned>(month_index < 10 ? month_index + 3 : month_index - 9);
-  const auto year = static_cast<int64_t>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
-  return CivilDate{year, month, day};
-}
-
-bool is_leap_year(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
-
-unsigned days_in_month(int64_t year, unsigned month) {
-  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
-}
-
 // A cursor over date/time text.
 class TextCursor {
  public:
@@ -609,6 +572,38 @@ Result<Value> coerce_boolean(const Value& input, const ColumnDef& column) {
 
 }  // namespace
 
+// Proleptic Gregorian (y, m, d) → days since 1970-01-01 (H. Hinnant's days_from_civil).
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const int64_t year_of_era = year - era * 400;
+  const int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146097 + day_of_era - 719468;
+}
+
+// Days since 1970-01-01 → date; 128-bit arithmetic so that every int64 works.
+CivilDate civil_from_days(int64_t day_count) {
+  const Int128 days = static_cast<Int128>(day_count) + 719468;
+  const Int128 era = (days >= 0 ? days : days - 146096) / 146097;
+  const Int128 day_of_era = days - era * 146097;
+  const Int128 year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const Int128 day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const Int128 month_index = (5 * day_of_year + 2) / 153;
+  const auto day = static_cast<unsigned>(day_of_year - (153 * month_index + 2) / 5 + 1);
+  const auto month = static_cast<unsigned>(month_index < 10 ? month_index + 3 : month_index - 9);
+  const auto year = static_cast<int64_t>(year_of_era + era * 400 + (month <= 2 ? 1 : 0));
+  return CivilDate{year, month, day};
+}
+
+bool is_leap_year(int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+
+unsigned days_in_month(int64_t year, unsigned month) {
+  static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
+}
+
 std::string value_text(const Value& value) {
   if (is_null(value)) return "NULL";
   if (const auto* boolean = std::get_if<bool>(&value)) return *boolean ? "true" : "false";
@@ -661,28 +656,22 @@ Result<Value> coerce_value(const Value& input, const ColumnDef& column) {
   return mismatch(input, column, "unknown column type");
 }
 
-Value to_sql_value(const Value& stored, const ColumnDef& column) {
-  // Every stored form equals its SQL form today (see the table in the header).
-  switch (column.type) {
-    case DataType::kBoolean:    // bool
-    case DataType::kSmallInt:   // int64
-    case DataType::kInt:        // int64
-    case DataType::kBigInt:     // int64
-    case DataType::kFloat:      // double
-    case DataType::kDouble:     // double
-    case DataType::kDecimal:    // canonical decimal text
-    case DataType::kText:       // UTF-8 text
-    case DataType::kBytes:      // raw bytes in a string
-    case DataType::kJson:       // JSON text
-    case DataType::kTimestamp:  // int64 µs since the epoch
-    case DataType::kDate:       // int64 days since the epoch
-    case DataType::kTime:       // int64 µs since midnight
-    case DataType::kUuid:       // lower-case canonical text
-    case DataType::kAny:
+Value to_sql_value(const Value& stored, DataType type) {
+  const int64_t* number = std::get_if<int64_t>(&stored);
+  if (number == nullptr) return stored;  // NULL, or a value already in its SQL form
+  switch (type) {
+    case DataType::kTimestamp:  // int64 µs since the epoch → ISO-8601 text
+      return Value(format_timestamp_micros(*number));
+    case DataType::kDate:  // int64 days since the epoch → 'YYYY-MM-DD'
+      return Value(format_date_days(*number));
+    case DataType::kTime:  // int64 µs since midnight → 'HH:MM:SS.ffffff'
+      return Value(format_time_micros(*number));
+    default:  // every other stored form is its SQL form
       return stored;
   }
-  return stored;
 }
+
+Value to_sql_value(const Value& stored, const ColumnDef& column) { return to_sql_value(stored, column.type); }
 
 std::string format_date_days(int64_t days) {
   const CivilDate date = civil_from_days(days);

@@ -50,12 +50,27 @@ namespace kalam {
 // replaced by U+FFFD) and reason. Never asserts, whatever the input.
 Result<Value> coerce_value(const Value& input, const ColumnDef& column);
 
-// Stored form → the SQL value handed to the engine and to JSON encoding. Identity for
-// every type today: BOOLEAN bool, integers int64, FLOAT/DOUBLE double, DECIMAL canonical
-// text, TEXT/JSON/BYTES text, TIMESTAMP int64 µs, DATE int64 days, TIME int64 µs, UUID
-// canonical text. Kept as the single place to change should a stored form ever differ
-// from its SQL form (e.g. UUID as 16 bytes).
+// Stored form → the SQL value handed to the engine and to JSON encoding: TIMESTAMP
+// (int64 µs) → ISO-8601 text "2026-11-24T10:15:30.123456Z", DATE (int64 days) →
+// "2026-11-24", TIME (int64 µs) → "10:15:30.123456" (compared under the engine's
+// kalam_time collation); every other stored form is its SQL form (BOOLEAN bool,
+// integers int64, FLOAT/DOUBLE double, DECIMAL canonical text, TEXT/JSON/BYTES text, UUID
+// canonical text).
+Value to_sql_value(const Value& stored, DataType type);
 Value to_sql_value(const Value& stored, const ColumnDef& column);
+
+// The proleptic Gregorian calendar (H. Hinnant's algorithms), for every int64 day count.
+struct CivilDate {
+  int64_t year;
+  unsigned month;  // 1..12
+  unsigned day;    // 1..31
+};
+// (year, month, day) → days since 1970-01-01.
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
+// Days since 1970-01-01 → (year, month, day).
+CivilDate civil_from_days(int64_t day_count);
+bool is_leap_year(int64_t year);
+unsigned days_in_month(int64_t year, unsigned month);
 
 // "2026-11-24" for days since the epoch (years outside 0000..9999 get more digits or a
 // leading '-', like format_timestamp_micros). Never fails.

@@ -123,7 +123,7 @@ std::vector<Value> index_values(const TableSchema& schema, const IndexDef& index
   values.reserve(index.column_ids.size());
   for (uint32_t column_id : index.column_ids) {
     const ColumnDef* column = schema.find_column_by_id(column_id);
-    values.push_back(column == nullptr ? Value() : TableStore::column_value(schema, row, *column));
+    values.push_back(column == nullptr ? Value() : TableStore::stored_value(schema, row, *column));
   }
   return values;
 }
@@ -171,7 +171,11 @@ const std::vector<uint32_t> kNoColumns;
 }  // namespace
 
 Value TableStore::column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column) {
-  if (const Value* cell = row.cell(column.column_id)) return to_sql_value(*cell, column);
+  return to_sql_value(stored_value(schema, row, column), column);
+}
+
+Value TableStore::stored_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column) {
+  if (const Value* cell = row.cell(column.column_id)) return *cell;
   const SchemaVersion* written = schema.version(row.schema_version);
   bool existed = false;
   if (written != nullptr) {
@@ -185,8 +189,7 @@ Value TableStore::column_value(const TableSchema& schema, const StoredRow& row, 
       if (added.column_id != column.column_id) continue;
       if (!added.default_expr) return Value();
       auto spec = parse_default(*added.default_expr, added);
-      if (spec.is_ok() && spec->function == DefaultFunction::kNone)
-        return to_sql_value(spec->literal, column);
+      if (spec.is_ok() && spec->function == DefaultFunction::kNone) return spec->literal;
       return Value();
     }
   }

@@ -266,6 +266,8 @@ class TableStore {
   // columns are gone, added columns read as the literal default they were added with (or
   // NULL).
   static Value column_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column);
+  // The same value in its stored form (what keys and index entries encode).
+  static Value stored_value(const TableSchema& schema, const StoredRow& row, const ColumnDef& column);
 
  private:
   struct LockedKeys;
@@ -292,7 +294,7 @@ class TableStore {
 Status unique_violation_error(const TableSchema& schema, const IndexDef& index,
                               const std::string& values_text, bool concurrent);
 
-// The values of `index`'s columns in `row` (effective values, see column_value).
+// The values of `index`'s columns in `row` (effective stored values, see stored_value).
 std::vector<Value> index_values(const TableSchema& schema, const IndexDef& index, const StoredRow& row);
 
 // Whether `row` is expired in a STREAM table with `ttl_seconds` at `now_us`.

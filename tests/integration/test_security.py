@@ -216,6 +216,21 @@ class SecurityTest(unittest.TestCase):
         self.refused("INSERT INTO app.floats (id, d) VALUES (6, NULL)", 400, "NOT_NULL_VIOLATION")
         self.ok("DELETE FROM app.floats")
 
+    def test_time_values_compare_through_parameters(self):
+        self.ok("CREATE USER TABLE app.msgs (id BIGINT PRIMARY KEY, at TIMESTAMP)", self.root)
+        self.ok("INSERT INTO app.msgs (id, at) VALUES (1, $1), (2, $2)",
+                params=["2020-01-01T00:00:00Z", "2099-01-01T00:00:00.000Z"])
+        ids = lambda resp: [r[0] for r in resp["rows"]]  # noqa: E731
+        self.assertEqual(ids(self.ok("SELECT id FROM app.msgs WHERE at < now() ORDER BY id")), ["1"])
+        # what a JavaScript client sends: Date.toISOString()
+        self.assertEqual(ids(self.ok("SELECT id FROM app.msgs WHERE at > $1 ORDER BY id",
+                                     params=["2025-01-01T00:00:00.000Z"])), ["2"])
+        self.assertEqual(ids(self.ok("SELECT id FROM app.msgs WHERE at = $1", params=["2020-01-01 01:00:00+01:00"])),
+                         ["1"])
+        self.assertEqual(ids(self.ok("SELECT id FROM app.msgs WHERE at BETWEEN $1 AND $2",
+                                     params=["2019-12-31", "2020-01-02"])), ["1"])
+        self.ok("DROP TABLE app.msgs", self.root)
+
     # ---- smaller findings -----------------------------------------------------
     def test_upsert_message_says_what_it_did(self):
         self.ok("INSERT INTO app.pub (id, body) VALUES (1, 'a')", self.root)

@@ -13,6 +13,7 @@
 #include <type_traits>
 
 #include "catalog/schema_registry.h"
+#include "catalog/value_coercion.h"
 #include "common/ids.h"
 #include "common/string_util.h"
 #include "common/time_util.h"
@@ -25,6 +26,7 @@
 #include "sql/engine/engine_state.h"
 #include "sql/engine/sandbox.h"
 #include "sql/engine/system_tables.h"
+#include "sql/engine/time_values.h"
 #include "sql/parser/token.h"
 #include "storage/row_codec.h"
 #include "storage/storage_engine.h"
@@ -76,6 +78,7 @@ int system_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite
     if (column_idx != 0) ddl += ", ";
     ddl += "\"" + def->columns[column_idx].name + "\" " +
            std::string(data_type_name(def->columns[column_idx].data_type));
+    if (is_time_type(def->columns[column_idx].data_type)) ddl += std::string(" COLLATE ") + kTimeCollation;
   }
   ddl += ")";
   int rc = sqlite3_declare_vtab(db, ddl.c_str());
@@ -291,7 +294,11 @@ int system_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int colum
   if (column < 0 || static_cast<size_t>(column) >= row.size()) {
     sqlite3_result_null(context);
   } else {
-    sqlite_result_value(context, row[static_cast<size_t>(column)]);
+    // Time columns reach SQL as ISO-8601 text, as those of KalamDB tables do.
+    const auto* vtab = reinterpret_cast<const SystemVtab*>(base->pVtab);
+    DataType type = vtab->def->columns[static_cast<size_t>(column)].data_type;
+    const Value& value = row[static_cast<size_t>(column)];
+    sqlite_result_value(context, to_sql_value(value, type));
   }
   return SQLITE_OK;
 }
@@ -524,7 +531,8 @@ Result<sqlite3*> thread_connection() {
   // Double-quoted text is an identifier only: `SELECT "nosuchcol"` is an error, not a string.
   sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DML, 0, nullptr);
   sqlite3_db_config(db, SQLITE_DBCONFIG_DQS_DDL, 0, nullptr);
-  rc = sqlite3_create_module_v2(db, "kalam_system", &kSystemModule, nullptr, nullptr);
+  rc = register_time_values(db);  // before any table declares a column with its collation
+  if (rc == SQLITE_OK) rc = sqlite3_create_module_v2(db, "kalam_system", &kSystemModule, nullptr, nullptr);
   if (rc == SQLITE_OK) rc = register_table_module(db);
   std::string setup = "ATTACH DATABASE ':memory:' AS system;";
   for (const SystemTableDef& def : system_table_defs()) {

@@ -19,7 +19,7 @@ namespace {
 constexpr std::string_view kAllowedFunctions[] = {
     "->", "->>", "abs", "acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "avg", "ceil", "ceiling",
     "char", "coalesce", "cos", "cosh", "count", "cume_dist", "current_date", "current_role", "current_time",
-    "current_timestamp", "current_user", "date", "datetime", "degrees", "dense_rank", "exp", "first_value",
+    "current_timestamp", "current_user", "date", "date_add", "date_part", "date_sub", "date_trunc", "datetime", "degrees", "dense_rank", "exp", "first_value",
     "floor", "format", "glob", "group_concat", "hex", "ifnull", "iif", "instr", "json", "json_array",
     "json_array_length", "json_extract", "json_group_array", "json_group_object", "json_insert",
     "json_object", "json_patch", "json_quote", "json_remove", "json_replace", "json_set", "json_type",

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <vector>
 
+#include "sql/engine/time_values.h"
+
 namespace kalam {
 namespace {
 
@@ -104,6 +106,8 @@ std::optional<std::string> stored_equality_key(const Value& value) {
 }
 
 std::optional<std::string> probe_equality_key(sqlite3_value* value, DataType type) {
+  if (sqlite3_value_type(value) == SQLITE_NULL) return std::nullopt;
+  if (is_time_type(type)) return std::string();  // kalam_time equality: SQLite checks it
   switch (sqlite3_value_type(value)) {
     case SQLITE_NULL:
       return std::nullopt;
@@ -129,6 +133,17 @@ std::optional<std::string> probe_equality_key(sqlite3_value* value, DataType typ
 
 KeyProbe key_probe(sqlite3_value* value, const ColumnDef& column) {
   KeyProbe probe;
+  if (is_time_type(column.type)) {
+    // Under kalam_time only text names an instant (a number sorts before every text).
+    if (sqlite3_value_type(value) == SQLITE_NULL) {
+      probe.never = true;
+    } else if (sqlite3_value_type(value) == SQLITE_TEXT) {
+      std::string_view text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
+                            static_cast<size_t>(sqlite3_value_bytes(value)));
+      if (auto stored = stored_time_of(text, column.type)) probe.value = Value(*stored);
+    }
+    return probe;
+  }
   switch (sqlite3_value_type(value)) {
     case SQLITE_NULL:
       probe.never = true;
@@ -183,11 +198,17 @@ int plan_table_scan(const TableSchema& schema, double estimated_rows, sqlite3_in
   }
   // Pushed-down comparisons are byte-wise: a constraint under another collation
   // (`= 'ALICE' COLLATE NOCASE`) is left to SQLite.
+  // TIMESTAMP, DATE and TIME columns compare under kalam_time, which key_probe applies
+  // exactly (the instant a text names against the stored instant).
   std::vector<char> usable(static_cast<size_t>(info->nConstraint));
   for (int idx = 0; idx < info->nConstraint; ++idx) {
     const char* collation = sqlite3_vtab_collation(info, idx);
-    usable[static_cast<size_t>(idx)] =
-        info->aConstraint[idx].usable && (collation == nullptr || sqlite3_stricmp(collation, "BINARY") == 0);
+    int column = info->aConstraint[idx].iColumn;
+    bool time_column =
+        column >= 0 && column < column_count && is_time_type(columns[static_cast<size_t>(column)].type);
+    bool expected =
+        collation == nullptr || sqlite3_stricmp(collation, time_column ? kTimeCollation : "BINARY") == 0;
+    usable[static_cast<size_t>(idx)] = info->aConstraint[idx].usable && expected;
   }
   auto finish = [&](Candidate& chosen) {
     chosen.plan.include_deleted = include_deleted;

@@ -11,6 +11,7 @@
 #include "sql/engine/engine_state.h"
 #include "sql/engine/table_plan.h"
 #include "sql/engine/table_vtab_internal.h"
+#include "sql/engine/time_values.h"
 
 namespace kalam {
 
@@ -158,6 +159,7 @@ int table_connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3
   std::string ddl = "CREATE TABLE x(";
   for (const ColumnDef& column : schema->current().columns) {
     ddl += "\"" + column.name + "\" " + std::string(data_type_name(column.type));
+    if (is_time_type(column.type)) ddl += std::string(" COLLATE ") + kTimeCollation;
     ddl += ", ";
   }
   ddl += "\"_seq\" BIGINT HIDDEN, \"_deleted\" BOOLEAN HIDDEN)";
@@ -504,7 +506,8 @@ int table_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column
   int column_count = static_cast<int>(columns.size());
   if (column < column_count) {
     const ColumnDef& def = columns[static_cast<size_t>(column)];
-    if (const Value* cell = row.cell(def.column_id)) {
+    const Value* cell = row.cell(def.column_id);
+    if (cell != nullptr && !is_time_type(def.type)) {
       sqlite_result_value(context, *cell);  // the stored form is the SQL form (to_sql_value)
     } else {
       sqlite_result_value(context, TableStore::column_value(*cursor->schema, row, def));

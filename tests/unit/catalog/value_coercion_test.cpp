@@ -427,8 +427,12 @@ TEST(ValueCoercionTest, MismatchDetailsShowTruncatedSanitizedValue) {
   EXPECT_EQ(std::get<std::string>(*too_long.status().detail("expected_type")), "VARCHAR(3)");
 }
 
-TEST(ValueCoercionTest, ToSqlValueIsIdentityForStoredForms) {
-  EXPECT_EQ(to_sql_value(Value(int64_t{20781}), column_of(DataType::kDate)), Value(int64_t{20781}));
+TEST(ValueCoercionTest, ToSqlValueGivesTimeTextAndIdentityOtherwise) {
+  EXPECT_EQ(to_sql_value(Value(int64_t{20781}), column_of(DataType::kDate)), text("2026-11-24"));
+  EXPECT_EQ(to_sql_value(Value(int64_t{-1}), column_of(DataType::kTimestamp)),
+            text("1969-12-31T23:59:59.999999Z"));
+  EXPECT_EQ(to_sql_value(Value(int64_t{3723000001}), column_of(DataType::kTime)), text("01:02:03.000001"));
+  EXPECT_EQ(to_sql_value(Value(int64_t{7}), column_of(DataType::kBigInt)), Value(int64_t{7}));
   EXPECT_EQ(to_sql_value(text("1.50"), decimal_of(3, 2)), text("1.50"));
   EXPECT_EQ(to_sql_value(Value(true), column_of(DataType::kBoolean)), Value(true));
   EXPECT_TRUE(is_null(to_sql_value(Value(), column_of(DataType::kUuid))));
