@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "sql/executor/parameter_binding.h"
+#include "sql/parser/parameter_binding.h"
 #include "sql/parser/sql_parser.h"
 
 namespace kalam {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "api/request/sql_request.h"
 #include "api/result_encoding.h"
 #include "auth/auth_service.h"
 #include "common/ids.h"
@@ -39,10 +40,6 @@ std::string choose_request_id(const HttpRequest& request) {
     if (ok) return *given;
   }
   return uuid_v4();
-}
-
-Status invalid_request(std::string message, std::string argument) {
-  return Status(ErrorCode::kInvalidArgument, std::move(message)).with_detail("argument", std::move(argument));
 }
 
 // Token bucket per user for `[rate_limit] max_queries_per_sec`.
@@ -198,48 +195,13 @@ class ApiRouter::Impl {
     return RequestOrigin{request.remote_ip, request_id, is_loopback_ip(request.remote_ip)};
   }
 
-  // Parses a JSON object body with the depth limit; checks the content type.
-  Result<json::object> parse_body(const HttpRequest& request) const {
-    if (const std::string* content_type = request.header("content-type")) {
-      std::string type = to_lower(content_type->substr(0, content_type->find(';')));
-      while (!type.empty() && type.back() == ' ') type.pop_back();
-      if (type != "application/json") {
-        return invalid_request("unsupported content type '" + type.substr(0, 100) + "': use application/json",
-                               "content-type");
-      }
-    }
-    json::parse_options options;
-    options.max_depth = static_cast<std::size_t>(ctx_.config->limits.max_json_depth);
-    boost::system::error_code ec;
-    json::value value = json::parse(request.body, ec, json::storage_ptr(), options);
-    if (ec) return invalid_request("malformed JSON body: " + ec.message(), "body");
-    if (!value.is_object()) return invalid_request("the JSON body must be an object", "body");
-    return std::move(value.as_object());
+  RequestLimits request_limits() const {
+    return RequestLimits{ctx_.config->limits.max_sql_bytes, ctx_.config->limits.max_json_depth};
   }
 
-  Result<ParamValue> convert_param(const json::value& value, size_t index) const {
-    switch (value.kind()) {
-      case json::kind::null:
-        return ParamValue(std::monostate{});
-      case json::kind::bool_:
-        return ParamValue(value.get_bool());
-      case json::kind::int64:
-        return ParamValue(value.get_int64());
-      case json::kind::uint64:
-        if (value.get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
-          return ParamValue(static_cast<int64_t>(value.get_uint64()));
-        }
-        return ParamValue(static_cast<double>(value.get_uint64()));
-      case json::kind::double_:
-        return ParamValue(value.get_double());
-      case json::kind::string:
-        return ParamValue(std::string(value.get_string()));
-      case json::kind::array:
-      case json::kind::object:
-        return ParamValue(JsonText{json::serialize(value)});
-    }
-    return Status(ErrorCode::kParamTypeMismatch, "unsupported parameter type")
-        .with_detail("index", static_cast<int64_t>(index + 1));
+  // Parses a JSON object body with the depth limit; checks the content type.
+  Result<json::object> parse_body(const HttpRequest& request) const {
+    return parse_json_object_body(request.body, request.header("content-type"), request_limits());
   }
 
   void handle_sql(HttpRequest& request, const std::string& request_id,
@@ -252,8 +214,8 @@ class ApiRouter::Impl {
                           .with_detail("retry_after_ms", retry_after);
       return finish(error_response(status, request_id, started));
     }
-    auto body = parse_body(request);
-    if (!body.is_ok()) return finish(error_response(body.status(), request_id, started));
+    auto decoded = decode_sql_request(request.body, request.header("content-type"), request_limits());
+    if (!decoded.is_ok()) return finish(error_response(decoded.status(), request_id, started));
 
     ExecutionContext ctx;
     ctx.user_id = user->user_id;
@@ -266,47 +228,9 @@ class ApiRouter::Impl {
     // The first look at the connection comes after one poll interval: a request that
     // finishes sooner is answered even when its client half-closed after sending it.
     ctx.next_cancel_poll = std::chrono::steady_clock::now() + ExecutionContext::kCancelPollInterval;
-
-    const json::value* sql = body->if_contains("sql");
-    if (sql == nullptr || sql->is_null()) {
-      return finish(
-          error_response(invalid_request("the field 'sql' is required", "sql"), request_id, started));
-    }
-    if (!sql->is_string()) {
-      return finish(
-          error_response(invalid_request("the field 'sql' must be a string", "sql"), request_id, started));
-    }
-    const json::string& sql_text = sql->get_string();
-    auto max_sql = ctx_.config->limits.max_sql_bytes;
-    if (static_cast<int64_t>(sql_text.size()) > max_sql) {
-      Status status =
-          Status(ErrorCode::kPayloadTooLarge, "the SQL text exceeds " + std::to_string(max_sql) + " bytes")
-              .with_detail("max_bytes", max_sql);
-      return finish(error_response(status, request_id, started));
-    }
-    if (const json::value* params = body->if_contains("params"); params != nullptr && !params->is_null()) {
-      if (!params->is_array()) {
-        return finish(error_response(invalid_request("the field 'params' must be an array", "params"),
-                                     request_id, started));
-      }
-      const json::array& values = params->get_array();
-      ctx.params.reserve(values.size());
-      for (size_t index = 0; index < values.size(); ++index) {
-        auto param = convert_param(values[index], index);
-        if (!param.is_ok()) return finish(error_response(param.status(), request_id, started));
-        ctx.params.push_back(std::move(param).value());
-      }
-    }
-    if (const json::value* ns = body->if_contains("namespace_id"); ns != nullptr && !ns->is_null()) {
-      if (!ns->is_string()) {
-        return finish(
-            error_response(invalid_request("the field 'namespace_id' must be a string", "namespace_id"),
-                           request_id, started));
-      }
-      Status valid = validate_identifier(ns->get_string(), "namespace");
-      if (!valid.is_ok()) return finish(error_response(valid, request_id, started));
-      ctx.default_namespace = std::string(ns->get_string());  // case: see SqlExecutor::execute_batch
-    }
+    ctx.params = std::move(decoded->params);
+    if (decoded->namespace_id) ctx.default_namespace = std::move(*decoded->namespace_id);
+    const std::string& sql_text = decoded->sql;
 
     BatchOutcome outcome =
         ctx_.executor->execute_batch(ctx, std::string_view(sql_text.data(), sql_text.size()));

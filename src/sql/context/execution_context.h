@@ -11,7 +11,7 @@
 
 #include "auth/role.h"
 #include "common/status.h"
-#include "sql/context/param_value.h"
+#include "sql/parser/param_value.h"
 
 namespace kalam {
 

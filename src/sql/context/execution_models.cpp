@@ -4,7 +4,7 @@
 
 #include "sql/context/execution_context.h"
 #include "sql/context/execution_result.h"
-#include "sql/context/param_value.h"
+#include "sql/parser/param_value.h"
 
 namespace kalam {
 
@@ -61,29 +61,6 @@ std::optional<std::string> result_message(const ExecutionResult& result) {
         }
       },
       result);
-}
-
-std::string_view param_type_name(const ParamValue& value) {
-  switch (value.index()) {
-    case 0:
-      return "NULL";
-    case 1:
-      return "BOOLEAN";
-    case 2:
-      return "BIGINT";
-    case 3:
-      return "DOUBLE";
-    case 4:
-      return "TEXT";
-    default:
-      return "JSON";
-  }
-}
-
-size_t param_size_bytes(const ParamValue& value) {
-  if (const auto* text = std::get_if<std::string>(&value)) return text->size();
-  if (const auto* json = std::get_if<JsonText>(&value)) return json->text.size();
-  return 8;
 }
 
 bool ExecutionContext::should_stop() const {

@@ -12,7 +12,7 @@
 #include "sql/context/execution_metadata.h"
 #include "sql/context/execution_result.h"
 #include "sql/executor/handler_registry.h"
-#include "sql/executor/parameter_binding.h"
+#include "sql/parser/parameter_binding.h"
 
 namespace kalam {
 

@@ -1,5 +1,5 @@
 // Parameter validation rules.
-#include "sql/executor/parameter_binding.h"
+#include "sql/parser/parameter_binding.h"
 
 #include <string>
 

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "sql/context/param_value.h"
+#include "sql/parser/param_value.h"
 #include "sql/parser/statements.h"
 
 namespace kalam {

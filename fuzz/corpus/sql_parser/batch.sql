@@ -1,0 +1,1 @@
+INSERT INTO chat.messages (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = excluded.body RETURNING id; SELECT * FROM chat.messages WHERE id > 5 ORDER BY id DESC LIMIT 10

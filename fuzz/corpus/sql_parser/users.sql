@@ -1,0 +1,1 @@
+CREATE USER alice WITH PASSWORD 'secret-pass-1' ROLE service EMAIL 'a@example.com'; ALTER USER alice SET PASSWORD 'x''y'; DROP USER IF EXISTS alice
