@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
+#include <latch>
 #include <mutex>
 #include <unordered_map>
 
@@ -17,6 +18,7 @@
 #include "common/string_util.h"
 #include "common/time_util.h"
 #include "config/server_config.h"
+#include "sql/engine/query_engine.h"
 #include "sql/executor/sql_executor.h"
 #include "sql/parser/sql_parser.h"
 
@@ -79,7 +81,21 @@ class ApiRouter::Impl {
   Impl(ApiContext context, unsigned worker_threads)
       : ctx_(std::move(context)),
         pool_(worker_threads == 0 ? 1 : worker_threads),
-        rate_limiter_(ctx_.config->rate_limit.max_queries_per_sec) {}
+        rate_limiter_(ctx_.config->rate_limit.max_queries_per_sec) {
+    // Every worker opens its SQLite connection before the first request: one task per
+    // thread (each waits until all have started, so no thread takes two).
+    unsigned workers = worker_threads == 0 ? 1 : worker_threads;
+    auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(workers));
+    std::latch opened(static_cast<std::ptrdiff_t>(workers));
+    for (unsigned worker = 0; worker < workers; ++worker) {
+      boost::asio::post(pool_, [started, &opened] {
+        started->arrive_and_wait();
+        QueryEngine::open_thread_connection().permit_unchecked();  // a failure shows on the first request
+        opened.count_down();
+      });
+    }
+    opened.wait();
+  }
 
   void handle(HttpRequest&& request, HttpResponder respond) {
     auto started = std::chrono::steady_clock::now();

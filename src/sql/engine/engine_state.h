@@ -134,6 +134,11 @@ struct StatementState {
 };
 
 struct EngineConnection {
+  EngineConnection() = default;
+  EngineConnection(const EngineConnection&) = delete;
+  EngineConnection& operator=(const EngineConnection&) = delete;
+  ~EngineConnection();  // finalizes the cached statements and closes the connection
+
   sqlite3* db = nullptr;
   const void* catalog_owner = nullptr;  // services the declared tables belong to
   // "ns.table" → (table id, schema version, index epoch) of the declared virtual table.

@@ -33,6 +33,20 @@
 
 namespace kalam {
 
+namespace {
+
+void clear_statement_cache(EngineConnection& session) {
+  for (auto& [sql, stmt] : session.statement_cache) sqlite3_finalize(stmt);
+  session.statement_cache.clear();
+}
+
+}  // namespace
+
+EngineConnection::~EngineConnection() {
+  clear_statement_cache(*this);
+  if (db != nullptr) sqlite3_close_v2(db);
+}
+
 EngineConnection& engine_connection() {
   thread_local EngineConnection connection;
   return connection;
@@ -640,11 +654,6 @@ Status engine_error(sqlite3* db, int rc, bool at_prepare, const ExecutionContext
 
 constexpr size_t kStatementCacheSize = 256;
 
-void clear_statement_cache(EngineConnection& session) {
-  for (auto& [sql, stmt] : session.statement_cache) sqlite3_finalize(stmt);
-  session.statement_cache.clear();
-}
-
 // A prepared statement borrowed from the connection's cache; reset (and kept) when
 // released, so the next execution of the same SQL skips parsing and planning.
 class CachedStatement {
@@ -1198,6 +1207,11 @@ Result<RowsResult> run_returning(StatementState& session, ExecutorServices& serv
 }
 
 }  // namespace
+
+Status QueryEngine::open_thread_connection() {
+  auto db = thread_connection();
+  return db.is_ok() ? Status::ok() : db.status();
+}
 
 Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_view sql, bool allow_writes,
                                            const std::vector<Token>* tokens) {

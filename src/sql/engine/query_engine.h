@@ -26,6 +26,10 @@ class QueryEngine {
  public:
   explicit QueryEngine(ExecutorServices& services) : services_(services) {}
 
+  // Opens this thread's SQLite connection now (workers call it at start, so that the
+  // first request of a worker does not pay for it).
+  static Status open_thread_connection();
+
   // Runs one read-only statement with ctx.params bound to $1…$N. Errors:
   // INVALID_SQL_SYNTAX (SQLite could not prepare it), NOT_FOUND_TABLE,
   // AUTH_INSUFFICIENT_ROLE (a table the caller's role may not read),
