@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#include "common/string_util.h"
+
 namespace kalam {
 namespace {
 
@@ -32,7 +34,7 @@ class EscapingFormatter final : public spdlog::formatter {
   static bool needs_escaping(std::string_view text) {
     for (char c : text) {
       auto byte = static_cast<unsigned char>(c);
-      if (byte < 0x20 || byte == 0x7f || byte == '\\') return true;
+      if (byte < 0x20 || byte == '\\' || byte == '"') return true;
     }
     return false;
   }
@@ -42,37 +44,7 @@ class EscapingFormatter final : public spdlog::formatter {
 
 }  // namespace
 
-std::string escape_log_text(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7f) {
-          out += "\\x";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
+std::string escape_log_text(std::string_view text) { return json_escape(text); }
 
 void install_log_escaping() { spdlog::set_formatter(std::make_unique<EscapingFormatter>()); }
 

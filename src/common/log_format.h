@@ -7,8 +7,8 @@
 
 namespace kalam {
 
-// `text` with \n, \r, \t, \\ and every other control character (below 0x20, and 0x7f)
-// written as escapes ("\n", "\x1b"); other bytes, UTF-8 included, unchanged.
+// `text` escaped as inside a JSON string (json_escape): \n, \r, \t, \", \\ and every
+// other control character as \u00XX; other bytes, UTF-8 included, unchanged.
 std::string escape_log_text(std::string_view text);
 
 // Makes every current and later spdlog logger escape its messages (escape_log_text).

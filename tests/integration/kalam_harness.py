@@ -105,8 +105,10 @@ class Server:
             shutil.rmtree(self.data_dir, ignore_errors=True)
 
     # ---- HTTP -------------------------------------------------------------
-    def request(self, method, path, body=None, headers=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def request(self, method, path, body=None, headers=None, timeout=30, source_ip=None):
+        # source_ip: another loopback address (127.0.0.2 …) to come from, e.g. for lockouts
+        source = (source_ip, 0) if source_ip else None
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout, source_address=source)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             resp = conn.getresponse()

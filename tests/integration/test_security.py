@@ -3,7 +3,6 @@ attacker would: the SQLite sandbox, resource limits, NaN, reserved names and log
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import stat
@@ -13,7 +12,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from kalam_harness import ROOT_PASSWORD, Response, Server, basic  # noqa: E402
+from kalam_harness import ROOT_PASSWORD, Server, basic  # noqa: E402
 
 USER_PASSWORD = "user-pass-123"
 MAX_ROWS = 20000
@@ -251,7 +250,7 @@ class SecurityTest(unittest.TestCase):
         lines = [line for line in log.splitlines() if marker in line]
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("[warning] slow statement", lines[0])
-        self.assertIn("\\n[2026-12-07 00:00:00.000] [error] %s\\r\\n\\x1b[2J" % marker, lines[0])
+        self.assertIn("\\n[2026-12-07 00:00:00.000] [error] %s\\r\\n\\u001b[2J" % marker, lines[0])
 
 
 def b64url(data):
@@ -276,18 +275,9 @@ class AuthHardeningTest(unittest.TestCase):
     def secret_path(self):
         return os.path.join(self.server.data_dir, "data", "jwt_secret")
 
-    def request_from(self, source_ip, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=30, source_address=(source_ip, 0))
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            resp = conn.getresponse()
-            return Response(resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read())
-        finally:
-            conn.close()
-
     def login_from(self, source_ip, user, password):
-        return self.request_from(source_ip, "POST", "/v1/api/auth/login", json.dumps({"user": user, "password": password}),
-                                 {"Content-Type": "application/json"})
+        return self.server.request("POST", "/v1/api/auth/login", json.dumps({"user": user, "password": password}),
+                                   {"Content-Type": "application/json"}, source_ip=source_ip)
 
     def refresh(self, token):
         return self.server.request("POST", "/v1/api/auth/refresh", None, {"Authorization": "Bearer " + token})

@@ -14,8 +14,8 @@ namespace {
 TEST(LogFormatTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(escape_log_text("SELECT 1"), "SELECT 1");
   EXPECT_EQ(escape_log_text("a\nb\r\tc"), "a\\nb\\r\\tc");
-  EXPECT_EQ(escape_log_text(std::string("\x1b[31m\x7f\0z", 8)), "\\x1b[31m\\x7f\\x00z");
-  EXPECT_EQ(escape_log_text("back\\slash"), "back\\\\slash");
+  EXPECT_EQ(escape_log_text(std::string("\x1b[31m\0z", 7)), "\\u001b[31m\\u0000z");
+  EXPECT_EQ(escape_log_text("back\\slash \"q\""), "back\\\\slash \\\"q\\\"");
   EXPECT_EQ(escape_log_text("caf\xc3\xa9"), "caf\xc3\xa9");  // UTF-8 unchanged
 }
 
