@@ -26,7 +26,8 @@ BATCH = 5  # rows per INSERT statement: all or none of them may exist
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cycles", type=int, default=1000)
-    parser.add_argument("--writers", type=int, default=3)
+    parser.add_argument("--writers", type=int, default=2)
+    parser.add_argument("--window", type=float, default=0.2, help="longest write window before the kill, in s")
     parser.add_argument("--server-bin", default=None)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
@@ -77,7 +78,7 @@ def main():
             threads = [threading.Thread(target=writer) for _ in range(args.writers)] + [threading.Thread(target=churner)]
             for thread in threads:
                 thread.start()
-            time.sleep(rng.uniform(0.05, 0.4))
+            time.sleep(rng.uniform(0.02, args.window))
             os.kill(server.proc.pid, signal.SIGKILL)
             stop.set()
             for thread in threads:

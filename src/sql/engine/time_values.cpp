@@ -16,6 +16,10 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
+// Instants these functions accept and produce: within ±285,000 years of 1970, so that
+// truncating to a millennium or adding an interval never leaves int64 microseconds.
+constexpr int64_t kMaxInstant = 9'000'000'000'000'000'000;
+
 int64_t floor_div(int64_t value, int64_t divisor) {
   int64_t quotient = value / divisor;
   return (value % divisor != 0 && (value < 0) != (divisor < 0)) ? quotient - 1 : quotient;
@@ -63,7 +67,8 @@ std::optional<TimeKey> argument_time(sqlite3_context* context, sqlite3_value* va
     std::string_view text(reinterpret_cast<const char*>(sqlite3_value_text(value)),
                           static_cast<size_t>(sqlite3_value_bytes(value)));
     TimeKey key = time_key(text);
-    if (key.kind != TimeKey::Kind::kOther) return key;
+    if (key.kind != TimeKey::Kind::kOther && key.micros >= -kMaxInstant && key.micros <= kMaxInstant)
+      return key;
   }
   std::string message = std::string(function) +
                         "() expects a timestamp, date or time as ISO-8601 text (e.g. '2025-01-31T10:00:00Z')";
@@ -235,10 +240,15 @@ std::optional<Interval> parse_interval(std::string_view text) {
     else
       return std::nullopt;
     if (months != 0) {
-      if (amount != std::floor(amount)) return std::nullopt;  // '1.5 months' is ambiguous
-      interval.months += static_cast<int64_t>(amount) * months;
+      if (amount != std::floor(amount)) return std::nullopt;     // '1.5 months' is ambiguous
+      interval.months += static_cast<int64_t>(amount) * months;  // |amount| ≤ 1e12: no overflow
     } else {
-      interval.micros += static_cast<int64_t>(std::llround(amount * static_cast<double>(scale)));
+      double part = amount * static_cast<double>(scale);
+      if (std::fabs(part) > static_cast<double>(kMaxInstant)) return std::nullopt;
+      if (__builtin_add_overflow(interval.micros, static_cast<int64_t>(std::llround(part)),
+                                 &interval.micros)) {
+        return std::nullopt;
+      }
     }
     any = true;
   }
@@ -261,25 +271,33 @@ void add_interval(sqlite3_context* context, sqlite3_value** argv, int sign, cons
         (std::string(function) + "(): invalid interval (write e.g. '1 hour 30 minutes', '-2 days')").c_str(),
         -1);
   }
-  int64_t micros = value->micros;
+  // 128-bit arithmetic: the interval may carry any instant out of range.
+  __int128 micros = value->micros;
+  const __int128 shift = static_cast<__int128>(sign) * interval->micros;
   if (value->kind == TimeKey::Kind::kTimeOfDay) {
     if (interval->months != 0)
       return sqlite3_result_error(context, "a time cannot move by months or years", -1);
-    micros = ((micros + sign * interval->micros) % kMicrosPerDay + kMicrosPerDay) % kMicrosPerDay;
-    std::string text = format_time_micros(micros);
+    micros = ((micros + shift) % kMicrosPerDay + kMicrosPerDay) % kMicrosPerDay;
+    std::string text = format_time_micros(static_cast<int64_t>(micros));
     return sqlite3_result_text(context, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
   }
   if (interval->months != 0) {
-    const int64_t days = floor_div(micros, kMicrosPerDay);
-    const int64_t in_day = micros - days * kMicrosPerDay;
+    const int64_t days = floor_div(value->micros, kMicrosPerDay);
+    const int64_t in_day = value->micros - days * kMicrosPerDay;
     Civil date = civil_of(days);
-    int64_t month_index = date.year * 12 + (date.month - 1) + sign * interval->months;
-    int64_t year = floor_div(month_index, 12);
-    int64_t month = month_index - year * 12 + 1;
+    __int128 month_index = static_cast<__int128>(date.year) * 12 + (date.month - 1) + sign * interval->months;
+    if (month_index < -300000 * 12 || month_index > 300000 * 12) {
+      return sqlite3_result_error(context, "timestamp out of range", -1);
+    }
+    int64_t year = floor_div(static_cast<int64_t>(month_index), 12);
+    int64_t month = static_cast<int64_t>(month_index) - year * 12 + 1;
     int64_t day = std::min<int64_t>(date.day, days_in_month(year, static_cast<unsigned>(month)));
-    micros = days_of(year, month, day) * kMicrosPerDay + in_day;
+    micros = static_cast<__int128>(days_of(year, month, day)) * kMicrosPerDay + in_day;
   }
-  result_instant(context, micros + sign * interval->micros);
+  micros += shift;
+  if (micros < -kMaxInstant || micros > kMaxInstant)
+    return sqlite3_result_error(context, "timestamp out of range", -1);
+  result_instant(context, static_cast<int64_t>(micros));
 }
 
 void fn_date_add(sqlite3_context* context, int, sqlite3_value** argv) {
