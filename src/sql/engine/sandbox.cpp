@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "common/string_util.h"
+
 namespace kalam {
 namespace {
 
@@ -39,12 +41,6 @@ constexpr bool sorted_and_unique() {
   return true;
 }
 static_assert(sorted_and_unique(), "kAllowedFunctions must be sorted and unique");
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void refuse_fts3_tokenizer(sqlite3_context* context, int, sqlite3_value**) {
   sqlite3_result_error(context, "fts3_tokenizer is disabled", -1);
@@ -156,18 +152,18 @@ void bounded_printf(sqlite3_context* context, int argc, sqlite3_value** argv) {
 
 bool sandbox_allows_function(std::string_view name) {
   if (name.empty()) return false;
-  std::string key = lower(name);
+  std::string key = to_lower(name);
   return std::binary_search(std::begin(kAllowedFunctions), std::end(kAllowedFunctions),
                             std::string_view(key));
 }
 
 bool sandbox_allows_table_function(std::string_view name) {
-  std::string key = lower(name);
+  std::string key = to_lower(name);
   return key == "json_each" || key == "json_tree";
 }
 
 bool is_sqlite_internal_name(std::string_view name) {
-  return name.size() >= 7 && lower(name.substr(0, 7)) == "sqlite_";
+  return name.size() >= 7 && iequals(name.substr(0, 7), "sqlite_");
 }
 
 int install_sandbox(sqlite3* db) {

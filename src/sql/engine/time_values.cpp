@@ -8,6 +8,7 @@
 #include <string>
 
 #include "catalog/value_coercion.h"
+#include "common/string_util.h"
 #include "common/time_util.h"
 
 namespace kalam {
@@ -39,12 +40,6 @@ Civil civil_of(int64_t days) {
 
 int64_t days_of(int64_t year, int64_t month, int64_t day) {
   return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 int compare_time_texts(void*, int left_size, const void* left, int right_size, const void* right) {
@@ -88,7 +83,7 @@ void fn_date_trunc(sqlite3_context* context, int, sqlite3_value** argv) {
   }
   auto value = argument_time(context, argv[1], "date_trunc");
   if (!value) return;
-  std::string unit = lower(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
+  std::string unit = to_lower(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
   if (value->kind == TimeKey::Kind::kTimeOfDay) {
     int64_t step = unit == "hour"           ? 3600 * kMicrosPerSecond
                    : unit == "minute"       ? 60 * kMicrosPerSecond
@@ -137,7 +132,7 @@ void fn_date_part(sqlite3_context* context, int, sqlite3_value** argv) {
   }
   auto value = argument_time(context, argv[1], "date_part");
   if (!value) return;
-  std::string field = lower(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
+  std::string field = to_lower(reinterpret_cast<const char*>(sqlite3_value_text(argv[0])));
   const int64_t micros = value->micros;
   const int64_t in_day = ((micros % kMicrosPerDay) + kMicrosPerDay) % kMicrosPerDay;
   const int64_t second_micros = in_day % (60 * kMicrosPerSecond);
@@ -215,7 +210,7 @@ std::optional<Interval> parse_interval(std::string_view text) {
     skip_spaces();
     start = pos;
     while (pos < text.size() && std::isalpha(static_cast<unsigned char>(text[pos]))) ++pos;
-    std::string unit = lower(text.substr(start, pos - start));
+    std::string unit = to_lower(text.substr(start, pos - start));
     if (unit.size() > 1 && unit.back() == 's' && unit != "ms" && unit != "us") unit.pop_back();
     int64_t scale = 0;  // µs per unit, or 0 for month-based units
     int64_t months = 0;
