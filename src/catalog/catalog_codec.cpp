@@ -90,6 +90,12 @@ std::string encode_table(const TableDef& def) {
   obj["table_type"] = def.table_type;
   obj["storage_id"] = def.storage_id;
   obj["definition"] = def.definition_json;
+  if (def.is_view()) {
+    obj["view_sql"] = def.view_sql;
+    json::array columns;
+    for (const std::string& column : def.view_columns) columns.emplace_back(column);
+    obj["view_columns"] = std::move(columns);
+  }
   obj["created_by"] = def.created_by;
   obj["created_at"] = def.created_at_us;
   obj["updated_at"] = def.updated_at_us;
@@ -109,6 +115,15 @@ Result<TableDef> decode_table(std::string_view text) {
   if (!def.definition_json.empty() && def.definition_json != "{}") {
     KALAM_ASSIGN_OR_RETURN(TableSchema schema, decode_table_schema(def.definition_json));
     def.schema = std::make_shared<const TableSchema>(std::move(schema));
+  }
+  if (def.is_view()) {
+    def.view_sql = get_string(obj, "view_sql");
+    const json::value* columns = obj.if_contains("view_columns");
+    if (columns != nullptr && columns->is_array()) {
+      for (const json::value& column : columns->get_array()) {
+        if (column.is_string()) def.view_columns.emplace_back(column.as_string());
+      }
+    }
   }
   def.created_by = get_string(obj, "created_by");
   def.created_at_us = get_int(obj, "created_at");

@@ -97,6 +97,11 @@ std::vector<const TableDef*> CatalogSnapshot::tables_using_storage(std::string_v
 
 std::vector<const TableDef*> CatalogSnapshot::tables() const { return sorted_values(tables_); }
 
+void CatalogSnapshot::count_views() {
+  view_count_ = static_cast<size_t>(std::count_if(tables_.begin(), tables_.end(),
+                                                  [](const auto& entry) { return entry.second.is_view(); }));
+}
+
 std::vector<const NamespaceDef*> CatalogSnapshot::namespaces() const { return sorted_values(namespaces_); }
 
 std::vector<const StorageDef*> CatalogSnapshot::storages() const { return sorted_values(storages_); }
@@ -154,6 +159,7 @@ uint64_t CatalogChange::allocate_table_id() {
 Status CatalogChange::commit() {
   if (!batch_.empty()) KALAM_RETURN_IF_ERROR(registry_->storage_.write(batch_));
   next_->version_ += 1;
+  next_->count_views();
   registry_->snapshot_.store(std::move(next_), std::memory_order_release);
   lock_.unlock();
   return Status::ok();
@@ -196,6 +202,7 @@ Status SchemaRegistry::load(const std::string& data_path) {
       std::optional<std::string> next_id,
       storage_.get(ColumnFamily::kSystem, system_keys::make(system_keys::kMeta, "next_table_id")));
   if (next_id) loaded->next_table_id_ = std::max<uint64_t>(1, std::strtoull(next_id->c_str(), nullptr, 10));
+  loaded->count_views();
   for (const auto& [key, table] : loaded->tables_) {
     loaded->next_table_id_ = std::max(loaded->next_table_id_, table.table_id + 1);
   }

@@ -48,17 +48,21 @@ class CatalogSnapshot {
   std::vector<const StorageDef*> storages() const;
 
   uint64_t version() const { return version_; }
+  // Views of every namespace (0 lets a query skip looking for view names).
+  size_t view_count() const { return view_count_; }
   // Every table, sorted by qualified name.
   std::vector<const TableDef*> tables() const;
 
  private:
   friend class SchemaRegistry;
   friend class CatalogChange;
+  void count_views();
   NameMap<NamespaceDef> namespaces_;
   NameMap<StorageDef> storages_;
   NameMap<TableDef> tables_;                                    // key: "ns.table"
   std::unordered_map<uint64_t, std::string> table_keys_by_id_;  // table id → "ns.table"
   uint64_t version_ = 0;
+  size_t view_count_ = 0;
   uint64_t next_table_id_ = 1;  // table ids are never reused
 };
 

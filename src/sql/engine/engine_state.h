@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -73,6 +74,8 @@ struct StatementState {
   Status failure;  // explains an SQLite error raised by a callback
   std::map<std::string, std::shared_ptr<const TableSchema>> tables;  // "ns.table" → schema
   std::map<std::string, std::string> aliases;  // unqualified name used by this statement → "ns.table"
+  std::set<std::string> views;                 // "ns.view" of every view the statement reads
+  bool view_query = false;                     // CREATE VIEW checking its query (no temp aliases)
   TransactionState* tx = nullptr;              // the request's open transaction, if any
   WriteSet* writes = nullptr;                  // the transaction's, or the statement's own
   size_t writes_at_start = 0;                  // writes->write_count() when the statement began
@@ -147,6 +150,15 @@ struct EngineConnection {
   // statement's default namespace: name → (qualified name, table id, schema version,
   // index epoch).
   std::map<std::string, std::tuple<std::string, uint64_t, int32_t, uint64_t>> temp_declared;
+  // Views: temp."ns.view" SQLite views (view id, the CREATE TEMP VIEW text that declared
+  // it, with the names of its query resolved), and the catalog version they were
+  // last checked against (a view dropped since must not shadow a new table).
+  struct DeclaredView {
+    uint64_t view_id = 0;
+    std::string create_sql;
+  };
+  std::map<std::string, DeclaredView> temp_views;
+  uint64_t views_catalog_version = 0;
   // Prepared statements keyed by their text and the decisions of the authorizer (SQLite
   // re-prepares them by itself when a virtual table they use is re-declared). Bounded.
   std::map<std::string, sqlite3_stmt*> statement_cache;

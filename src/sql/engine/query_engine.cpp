@@ -27,6 +27,7 @@
 #include "sql/engine/sandbox.h"
 #include "sql/engine/system_tables.h"
 #include "sql/engine/time_values.h"
+#include "sql/parser/table_references.h"
 #include "sql/parser/token.h"
 #include "storage/row_codec.h"
 #include "storage/storage_engine.h"
@@ -409,7 +410,8 @@ Status engine_internal_table(const char* name) {
       .with_detail("name", std::string(name));
 }
 
-int authorize(void*, int action, const char* arg1, const char* arg2, const char* database, const char*) {
+// `view`: the innermost view whose query makes the access (nullptr: the statement's own text).
+int authorize(void*, int action, const char* arg1, const char* arg2, const char* database, const char* view) {
   EngineConnection& connection = engine_connection();
   if (connection.internal_ddl) return SQLITE_OK;
   StatementState& session = statement_or_idle();
@@ -427,6 +429,15 @@ int authorize(void*, int action, const char* arg1, const char* arg2, const char*
     case SQLITE_READ: {
       if (arg1 == nullptr || in_system) return SQLITE_OK;  // system tables check roles when read
       if (is_sqlite_internal_name(arg1)) return deny(engine_internal_table(arg1));
+      const bool in_temp = database != nullptr && strcasecmp(database, "temp") == 0;
+      // A view the statement resolved: the tables its query reads are checked one by one.
+      if (in_temp && session.views.count(arg1) != 0) return SQLITE_OK;
+      // A view's query names its tables as main."ns.table": it never reads a temp alias,
+      // which belongs to the caller's namespace.
+      if (in_temp && (view != nullptr || session.view_query)) {
+        return deny(Status(ErrorCode::kNotFoundTable, std::string("table '") + arg1 + "' does not exist")
+                        .with_detail("name", std::string(arg1)));
+      }
       auto table = session.tables.find(resolve_alias(session, arg1, database));
       if (table == session.tables.end()) {
         // A CTE is reported without a database (count(*) over it); what is left is a
@@ -750,77 +761,183 @@ Status ensure_alias(EngineConnection& session, const std::string& name, const st
   return Status::ok();
 }
 
+// Drops the declarations this connection made for another catalog (a test that
+// restarts services on the same thread), and the views dropped or replaced since they
+// were declared (their temp."ns.view" would shadow a new table of that name).
+void forget_stale_declarations(EngineConnection& connection, ExecutorServices& services,
+                               const CatalogSnapshot& snapshot) {
+  auto drop_all = [&](const char* kind, const char* schema, const auto& names) {
+    for (const auto& [name, ignored] : names) {
+      std::string drop = std::string("DROP ") + kind + " IF EXISTS " + schema + ".\"" + name + "\"";
+      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
+    }
+  };
+  connection.internal_ddl = true;
+  if (connection.catalog_owner != services.schema_registry) {
+    clear_statement_cache(connection);
+    drop_all("VIEW", "temp", connection.temp_views);
+    drop_all("TABLE", "main", connection.declared);
+    drop_all("TABLE", "temp", connection.temp_declared);
+    connection.declared.clear();
+    connection.temp_declared.clear();
+    connection.temp_views.clear();
+    connection.catalog_owner = services.schema_registry;
+  } else if (connection.views_catalog_version != snapshot.version()) {
+    for (auto it = connection.temp_views.begin(); it != connection.temp_views.end();) {
+      size_t dot = it->first.find('.');
+      const TableDef* def = snapshot.find_table(it->first.substr(0, dot), it->first.substr(dot + 1));
+      if (def != nullptr && def->is_view() && def->table_id == it->second.view_id) {
+        ++it;
+        continue;
+      }
+      std::string drop = "DROP VIEW IF EXISTS temp.\"" + it->first + "\"";
+      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
+      it = connection.temp_views.erase(it);
+    }
+  }
+  connection.internal_ddl = false;
+  connection.views_catalog_version = snapshot.version();
+}
+
+constexpr int kMaxViewDepth = 16;
+
+Result<std::string> resolve_tables(EngineConnection& connection, StatementState& statement,
+                                   ExecutorServices& services, const CatalogSnapshot& snapshot,
+                                   std::string_view sql, const std::vector<Token>& tokens,
+                                   const std::string& default_ns, int view_depth);
+
+// Declares the view `def` as temp."ns.view" (its query with every name resolved in the
+// view's namespace) and records the tables it reads as the statement's, so that the
+// authorizer checks each of them against the caller: a view never widens access.
+Status use_view(EngineConnection& connection, StatementState& statement, ExecutorServices& services,
+                const CatalogSnapshot& snapshot, const TableDef& def, int view_depth) {
+  std::string qualified = def.qualified_name();
+  if (view_depth >= kMaxViewDepth) {
+    return Status(ErrorCode::kInvalidArgument, "view '" + qualified + "' nests views more than " +
+                                                   std::to_string(kMaxViewDepth) +
+                                                   " deep (or reads itself through another view)")
+        .with_detail("argument", std::string("view"));
+  }
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(def.view_sql));
+  KALAM_ASSIGN_OR_RETURN(std::string query,
+                         resolve_tables(connection, statement, services, snapshot, def.view_sql, tokens,
+                                        def.namespace_id, view_depth + 1));
+  statement.views.insert(qualified);
+  std::string create = "CREATE TEMP VIEW \"" + qualified + "\"";
+  for (size_t idx = 0; idx < def.view_columns.size(); ++idx) {
+    create += (idx == 0 ? "(\"" : ", \"") + def.view_columns[idx] + "\"";
+    if (idx + 1 == def.view_columns.size()) create += ")";
+  }
+  create += " AS " + query;
+  auto declared = connection.temp_views.find(qualified);
+  if (declared != connection.temp_views.end() && declared->second.view_id == def.table_id &&
+      declared->second.create_sql == create) {
+    return Status::ok();
+  }
+  connection.internal_ddl = true;
+  std::string sql = "DROP VIEW IF EXISTS temp.\"" + qualified + "\";" + create;
+  int rc = sqlite3_exec(connection.db, sql.c_str(), nullptr, nullptr, nullptr);
+  connection.internal_ddl = false;
+  if (rc != SQLITE_OK) {
+    connection.temp_views.erase(qualified);
+    return Status(ErrorCode::kInvalidArgument,
+                  "view '" + qualified + "' cannot be used: " + sqlite3_errmsg(connection.db))
+        .with_detail("argument", std::string("view"));
+  }
+  connection.temp_views[qualified] = EngineConnection::DeclaredView{def.table_id, std::move(create)};
+  return Status::ok();
+}
+
 // Resolves KalamDB table names in `sql`: `ns.table` and unqualified names of the
 // default namespace become the quoted virtual-table name "ns.table" (declared on
 // demand). `system.*` stays as it is; unknown names are left for SQLite to report.
+// A view named where a query reads a table becomes temp."ns.view" (declared on demand,
+// keeping the name written as its alias).
+// `view_depth` 0: the client's statement, whose unqualified table names are bound
+// through temp.<name> aliases (a column may share a table's name). Above 0: a view's
+// query, whose unqualified FROM items are rewritten to "ns.table" AS name instead, so
+// that they mean the view's namespace whoever reads the view.
 Result<std::string> resolve_tables(EngineConnection& connection, StatementState& statement,
-                                   ExecutorServices& services, std::string_view sql,
-                                   const std::vector<Token>* given_tokens) {
-  std::vector<Token> own_tokens;
-  if (given_tokens == nullptr) {
-    KALAM_ASSIGN_OR_RETURN(own_tokens, tokenize_sql(sql));
-  }
-  const std::vector<Token>& tokens = given_tokens != nullptr ? *given_tokens : own_tokens;
-  if (connection.catalog_owner != services.schema_registry) {
-    clear_statement_cache(connection);
-    connection.internal_ddl = true;
-    for (const auto& [name, ignored] : connection.declared) {
-      std::string drop = "DROP TABLE IF EXISTS main.\"" + name + "\"";
-      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
-    }
-    for (const auto& [name, ignored] : connection.temp_declared) {
-      std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";
-      sqlite3_exec(connection.db, drop.c_str(), nullptr, nullptr, nullptr);
-    }
-    connection.internal_ddl = false;
-    connection.declared.clear();
-    connection.temp_declared.clear();
-    connection.catalog_owner = services.schema_registry;
-  }
-  auto snapshot = services.schema_registry->snapshot();
-  const std::string& default_ns = statement.ctx->default_namespace;
+                                   ExecutorServices& services, const CatalogSnapshot& snapshot,
+                                   std::string_view sql, const std::vector<Token>& tokens,
+                                   const std::string& default_ns, int view_depth) {
+  const bool view_query = view_depth > 0;
   auto is_name = [](const Token& token) {
     return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
   };
   auto name_of = [](const Token& token) {
     return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
   };
+  // FROM items, by the token index of their first name (only views and a view's own
+  // query need them).
+  std::vector<const TableReference*> from_item(tokens.size(), nullptr);
+  std::vector<TableReference> references;
+  if (view_query || snapshot.view_count() > 0) references = find_table_references(tokens);
+  for (const TableReference& reference : references) from_item[reference.first] = &reference;
+
   std::string out;
   size_t copied = 0;
-  auto use = [&](const TableDef* def, size_t begin, size_t end) {
+  auto replace = [&](size_t begin, size_t end, const std::string& text) {
     out.append(sql.substr(copied, begin - copied));
-    std::string qualified = def->qualified_name();
-    out += "\"" + qualified + "\"";
+    out += text;
     copied = end;
-    statement.tables[qualified] = def->schema;
+  };
+  auto end_of = [&](size_t idx) { return tokens[idx].offset + tokens[idx].length; };
+  // The written name as the alias of an unqualified FROM item that has none.
+  auto alias_for = [&](const TableReference& item) {
+    return item.has_alias
+               ? std::string()
+               : " AS " + std::string(sql.substr(tokens[item.first].offset, tokens[item.first].length));
   };
   for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
     if (!is_name(token) || (idx > 0 && tokens[idx - 1].is_symbol("."))) continue;
+    const TableReference* item = from_item[idx];
     if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && is_name(tokens[idx + 2])) {
       std::string ns = name_of(token);
       if (ns == "system") {
         idx += 2;
         continue;
       }
-      const TableDef* def = snapshot->find_table(ns, name_of(tokens[idx + 2]));
-      if (def != nullptr && def->schema) {
-        use(def, token.offset, tokens[idx + 2].offset + tokens[idx + 2].length);
+      const TableDef* def = snapshot.find_table(ns, name_of(tokens[idx + 2]));
+      if (def != nullptr && (def->schema || def->is_view())) {
+        if (def->is_view()) {
+          if (item != nullptr) {
+            KALAM_RETURN_IF_ERROR(use_view(connection, statement, services, snapshot, *def, view_depth));
+          }
+        } else {
+          statement.tables[def->qualified_name()] = def->schema;
+        }
+        replace(token.offset, end_of(idx + 2), "\"" + def->qualified_name() + "\"");
         idx += 2;
         continue;
       }
     }
     if (default_ns.empty()) continue;
+    std::string name = name_of(token);
+    const TableDef* def = snapshot.find_table(default_ns, name);
+    if (def == nullptr) continue;
+    if (item != nullptr && (def->is_view() || (view_query && def->schema))) {
+      if (def->is_view()) {
+        KALAM_RETURN_IF_ERROR(use_view(connection, statement, services, snapshot, *def, view_depth));
+      } else {
+        statement.tables[def->qualified_name()] = def->schema;
+      }
+      replace(token.offset, end_of(idx), "\"" + def->qualified_name() + "\"" + alias_for(*item));
+      continue;
+    }
     // Unqualified: not rewritten (a column or alias may share the name); SQLite finds
     // temp.<name>, an alias bound to this namespace's table.
-    std::string name = name_of(token);
-    const TableDef* def = snapshot->find_table(default_ns, name);
-    if (def != nullptr && def->schema) {
+    if (!view_query && def->schema) {
       statement.tables[def->qualified_name()] = def->schema;
       statement.aliases[name] = def->qualified_name();
     }
   }
   out.append(sql.substr(copied));
+  for (const auto& [qualified, schema] : statement.tables) {
+    KALAM_RETURN_IF_ERROR(ensure_declared(connection, qualified, *schema));
+  }
+  if (view_query) return out;
   // INSERT [OR x] INTO t [(a, b, …)]: remember the column list (omitted columns get defaults).
   auto tok = [&](size_t idx) -> const Token& { return idx < tokens.size() ? tokens[idx] : tokens.back(); };
   size_t pos = dml_head_index(tokens);
@@ -841,9 +958,6 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
       statement.insert_columns = std::vector<std::string>();
     }
   }
-  for (const auto& [qualified, schema] : statement.tables) {
-    KALAM_RETURN_IF_ERROR(ensure_declared(connection, qualified, *schema));
-  }
   for (const auto& [name, qualified] : statement.aliases) {
     KALAM_RETURN_IF_ERROR(ensure_alias(connection, name, qualified, *statement.tables[qualified]));
   }
@@ -860,6 +974,21 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
     connection.temp_declared.erase(name);
   }
   return out;
+}
+
+// The client's statement `sql` resolved (tokenized here unless `given_tokens`).
+Result<std::string> resolve_statement(EngineConnection& connection, StatementState& statement,
+                                      ExecutorServices& services, std::string_view sql,
+                                      const std::vector<Token>* given_tokens) {
+  std::vector<Token> own_tokens;
+  if (given_tokens == nullptr) {
+    KALAM_ASSIGN_OR_RETURN(own_tokens, tokenize_sql(sql));
+  }
+  auto snapshot = services.schema_registry->snapshot();
+  forget_stale_declarations(connection, services, *snapshot);
+  return resolve_tables(connection, statement, services, *snapshot, sql,
+                        given_tokens != nullptr ? *given_tokens : own_tokens,
+                        statement.ctx->default_namespace, 0);
 }
 
 // A key or UNIQUE value that was free when the statement looked and was taken by a
@@ -950,7 +1079,7 @@ Result<RowsResult> run_sql(StatementState& session, ExecutorServices& services, 
                            bool prepare_only = false, const std::vector<Token>* tokens = nullptr) {
   EngineConnection& connection = engine_connection();
   session.insert_columns.reset();
-  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_tables(connection, session, services, sql, tokens));
+  KALAM_ASSIGN_OR_RETURN(std::string resolved, resolve_statement(connection, session, services, sql, tokens));
   // The authorizer runs when SQLite prepares, so a cached statement is only reused by
   // callers for whom it made the same decisions: the key includes the role and
   // whether writes are allowed (scopes are applied at run time, not at prepare).
@@ -1026,6 +1155,12 @@ Result<RowsResult> run_sql(StatementState& session, ExecutorServices& services, 
 
 // The table a DML statement writes (NOT_FOUND_TABLE, as SQLite would report it, when
 // the name is unknown or the caller may not read it).
+Status view_not_writable(const std::string& qualified) {
+  return Status(ErrorCode::kInvalidArgument,
+                "cannot modify '" + qualified + "': it is a view (views are read-only)")
+      .with_detail("argument", std::string("table"));
+}
+
 Result<std::shared_ptr<const TableSchema>> dml_target(ExecutorServices& services, const ExecutionContext& ctx,
                                                       const DmlClauses& clauses) {
   if (clauses.target_ns == "system") {
@@ -1037,6 +1172,7 @@ Result<std::shared_ptr<const TableSchema>> dml_target(ExecutorServices& services
   const TableDef* def = ns.empty() ? nullptr : snapshot->find_table(ns, clauses.target_name);
   std::string name =
       clauses.target_ns.empty() ? clauses.target_name : clauses.target_ns + "." + clauses.target_name;
+  if (def != nullptr && def->is_view()) return view_not_writable(def->qualified_name());
   if (def == nullptr || !def->schema) {
     return Status(ErrorCode::kNotFoundTable, "table '" + name + "' does not exist").with_detail("name", name);
   }
@@ -1222,6 +1358,9 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   DmlClauses clauses;
   if (allow_writes) {
     KALAM_ASSIGN_OR_RETURN(clauses, parse_dml_clauses(sql, tokens));
+    const std::string& ns = clauses.target_ns.empty() ? ctx.default_namespace : clauses.target_ns;
+    const TableDef* target = services_.schema_registry->snapshot()->find_table(ns, clauses.target_name);
+    if (target != nullptr && target->is_view()) return view_not_writable(target->qualified_name());
   } else {
     clauses.base_sql = std::string(sql);
   }
@@ -1245,28 +1384,83 @@ Result<EngineOutcome> QueryEngine::execute(ExecutionContext& ctx, std::string_vi
   }
 }
 
-Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const DmlClauses& clauses,
-                                                bool allow_writes, const std::vector<Token>* tokens) {
-  EngineConnection& connection = engine_connection();
-  StatementState statement;
-  WriteSet own_writes;  // autocommit: the statement's own
+namespace {
+
+// A statement's state before it runs: `own_writes` receives an autocommit statement's writes.
+void begin_statement(StatementState& statement, ExecutionContext& ctx, ExecutorServices& services,
+                     WriteSet& own_writes, bool allow_writes) {
   statement.ctx = &ctx;
-  statement.services = &services_;
-  statement.store = services_.tables;
+  statement.services = &services;
+  statement.store = services.tables;
   statement.tx = ctx.transaction.get();
   statement.writes = statement.tx != nullptr ? &statement.tx->writes : &own_writes;
   statement.writes_at_start = statement.writes->write_count();
   statement.allow_writes = allow_writes;
   statement.view.writes = statement.writes;
   statement.view.now_us = ctx.timestamp_us;
+}
+
+// Makes `statement` the connection's running statement for the scope of the object.
+struct RunningStatement {
+  RunningStatement(EngineConnection& connection, StatementState& statement) : connection(connection) {
+    connection.statement = &statement;
+  }
+  ~RunningStatement() { connection.statement = nullptr; }
+  EngineConnection& connection;
+};
+
+}  // namespace
+
+Status QueryEngine::check_view(ExecutionContext& ctx, const TableDef& view) {
+  KALAM_ASSIGN_OR_RETURN(sqlite3 * db, thread_connection());
+  EngineConnection& connection = engine_connection();
+  StatementState statement;
+  WriteSet own_writes;
+  begin_statement(statement, ctx, services_, own_writes, false);
+  statement.view_query = true;
+  RunningStatement running(connection, statement);
+  KALAM_ASSIGN_OR_RETURN(std::vector<Token> tokens, tokenize_sql(view.view_sql));
+  auto snapshot = services_.schema_registry->snapshot();
+  forget_stale_declarations(connection, services_, *snapshot);
+  // Resolved as a view's query is when the view is used (one level down).
+  KALAM_ASSIGN_OR_RETURN(std::string query, resolve_tables(connection, statement, services_, *snapshot,
+                                                           view.view_sql, tokens, view.namespace_id, 1));
+  sqlite3_stmt* stmt = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(db, query.data(), static_cast<int>(query.size()), &stmt, &tail);
+  std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> owned(stmt, sqlite3_finalize);
+  if (rc != SQLITE_OK) return engine_error(db, rc, true, ctx);
+  if (stmt == nullptr) return Status(ErrorCode::kEmptySql, "empty statement");
+  for (; tail != nullptr && *tail != '\0'; ++tail) {
+    if (!std::isspace(static_cast<unsigned char>(*tail)) && *tail != ';') {
+      return Status(ErrorCode::kInvalidArgument, "a view's query is one statement")
+          .with_detail("argument", std::string("sql"));
+    }
+  }
+  if (!sqlite3_stmt_readonly(stmt)) {
+    return Status(ErrorCode::kInvalidArgument, "a view's query cannot modify data")
+        .with_detail("argument", std::string("sql"));
+  }
+  int columns = sqlite3_column_count(stmt);
+  if (!view.view_columns.empty() && static_cast<size_t>(columns) != view.view_columns.size()) {
+    return Status(ErrorCode::kInvalidArgument, "the view names " + std::to_string(view.view_columns.size()) +
+                                                   " columns but its query returns " +
+                                                   std::to_string(columns))
+        .with_detail("argument", std::string("columns"));
+  }
+  return Status::ok();
+}
+
+Result<EngineOutcome> QueryEngine::execute_once(ExecutionContext& ctx, const DmlClauses& clauses,
+                                                bool allow_writes, const std::vector<Token>* tokens) {
+  EngineConnection& connection = engine_connection();
+  StatementState statement;
+  WriteSet own_writes;  // autocommit: the statement's own
+  begin_statement(statement, ctx, services_, own_writes, allow_writes);
   statement.statement_action = clauses.action.empty() ? "INSERT" : clauses.action;
   statement.collect_returned = clauses.returning.has_value();
   statement.param_placements = clauses.params;
-  struct Running {
-    EngineConnection& connection;
-    ~Running() { connection.statement = nullptr; }
-  } running{connection};
-  connection.statement = &statement;
+  RunningStatement running(connection, statement);
 
   RowsResult result;
   if (clauses.upsert) {

@@ -6,6 +6,7 @@
 
 #include <string_view>
 
+#include "catalog/catalog_models.h"
 #include "common/status.h"
 #include "sql/context/execution_context.h"
 #include "sql/context/execution_result.h"
@@ -52,6 +53,12 @@ class QueryEngine {
   // row it wrote was changed by someone else since (TRANSACTION_CONFLICT, nothing
   // written); then publishes its change events. Clears ctx.transaction either way.
   Status commit_transaction(ExecutionContext& ctx);
+
+  // CREATE VIEW: resolves `view`'s query in the view's namespace and prepares it as the
+  // caller (who must be able to read every table it reads) without running it.
+  // Errors: as for query(); INVALID_ARGUMENT when the query would write, or when the
+  // view's column list does not match the query's columns.
+  Status check_view(ExecutionContext& ctx, const TableDef& view);
 
  private:
   // One attempt of execute() for an already split statement.

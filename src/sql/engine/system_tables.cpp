@@ -131,8 +131,8 @@ std::vector<SystemTableDef> build_defs() {
       {{"namespace_id", DataType::kText, {"nn"}},
        {"table_name", DataType::kText, {"nn"}},
        {"table_type", DataType::kText, {"nn"}},
-       {"storage_id", DataType::kText, {"nn"}},
-       {"schema_version", DataType::kInt, {"nn"}},
+       {"storage_id", DataType::kText, {}},
+       {"schema_version", DataType::kInt, {}},
        {"flush_policy", DataType::kText, {}},
        {"ttl_seconds", DataType::kBigInt, {}},
        {"access_level", DataType::kText, {}},
@@ -144,6 +144,12 @@ std::vector<SystemTableDef> build_defs() {
         std::vector<ResultRow> rows;
         auto catalog = services.schema_registry->snapshot();
         for (const TableDef* table : catalog->tables()) {
+          if (table->is_view()) {  // listed to every caller; reading it checks each table it reads
+            rows.push_back({Value(table->namespace_id), Value(table->table_name), Value(table->table_type),
+                            Value(), Value(), Value(), Value(), Value(), optional_text(table->created_by),
+                            Value(table->created_at_us), optional_time(table->updated_at_us)});
+            continue;
+          }
           if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
           const TableSchema& schema = *table->schema;
           std::string flush;

@@ -36,6 +36,8 @@
 #include "sql/executor/handlers/user/create_user_handler.h"
 #include "sql/executor/handlers/user/drop_user_handler.h"
 #include "sql/executor/handlers/user/show_users_handler.h"
+#include "sql/executor/handlers/view/create_view_handler.h"
+#include "sql/executor/handlers/view/drop_view_handler.h"
 
 namespace kalam {
 
@@ -82,6 +84,9 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kDropIndex, std::make_unique<DropIndexHandler>(services));
   registry.add(K::kReindex, std::make_unique<ReindexHandler>(services));
   registry.add(K::kShowIndexes, std::make_unique<ShowIndexesHandler>(services));
+  // Views
+  registry.add(K::kCreateView, std::make_unique<CreateViewHandler>(services));
+  registry.add(K::kDropView, std::make_unique<DropViewHandler>(services));
   // Transactions
   registry.add(K::kBeginTransaction, std::make_unique<BeginHandler>(services));
   registry.add(K::kCommitTransaction, std::make_unique<CommitHandler>(services));

@@ -2,6 +2,7 @@
 // statements. Engine statements (SELECT, DML) are only classified here.
 #include "sql/parser/sql_parser.h"
 
+#include <cctype>
 #include <charconv>
 #include <set>
 
@@ -881,6 +882,56 @@ Result<StatementBody> parse_check_table(Parser& parser) {
   return StatementBody(std::move(stmt));
 }
 
+// CREATE VIEW [IF NOT EXISTS] [ns.]v [(col, …)] AS <SELECT | WITH … SELECT | VALUES …>
+Result<StatementBody> parse_create_view(Parser& parser, const std::vector<Token>& tokens,
+                                        std::string_view text) {
+  CreateViewStmt stmt;
+  parser.accept_keyword("create");
+  if (parser.accept_keyword("temp") || parser.accept_keyword("temporary")) {
+    return Status(ErrorCode::kNotImplemented,
+                  "TEMP views are not supported: a view is stored in the catalog for every caller")
+        .with_detail("feature", std::string("TEMP VIEW"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("view"));
+  stmt.if_not_exists = parser.parse_if_not_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.view, parse_table_ref(parser));
+  if (parser.accept_symbol("(")) {
+    do {
+      KALAM_ASSIGN_OR_RETURN(std::string column, parser.parse_identifier("column"));
+      stmt.columns.push_back(std::move(column));
+    } while (parser.accept_symbol(","));
+    KALAM_RETURN_IF_ERROR(parser.expect_symbol(")"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_keyword("as"));
+  const Token& first = parser.peek();
+  if (!first.is_keyword("select") && !first.is_keyword("with") && !first.is_keyword("values") &&
+      !first.is_symbol("(")) {
+    return syntax_error(first, "a query (SELECT …)");
+  }
+  for (size_t idx = parser.position(); idx < tokens.size(); ++idx) {
+    if (tokens[idx].kind == TokenKind::kParameter) {
+      return Status(ErrorCode::kInvalidArgument, "a view's query cannot use parameters ($n)")
+          .with_detail("argument", std::string("sql"));
+    }
+  }
+  std::string_view query = text.substr(first.offset);
+  while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+    query.remove_suffix(1);
+  }
+  stmt.query_sql = std::string(query);
+  return StatementBody(std::move(stmt));
+}
+
+// DROP VIEW [IF EXISTS] [ns.]v
+Result<StatementBody> parse_drop_view(Parser& parser) {
+  DropViewStmt stmt;
+  parser.accept_keywords({"drop", "view"});
+  stmt.if_exists = parser.parse_if_exists();
+  KALAM_ASSIGN_OR_RETURN(stmt.view, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
 }  // namespace
 
 Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
@@ -921,6 +972,10 @@ Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
     if (second.is_keyword("index") || (second.is_keyword("unique") && at(2).is_keyword("index"))) {
       return StatementKind::kCreateIndex;
     }
+    if (second.is_keyword("view") ||
+        ((second.is_keyword("temp") || second.is_keyword("temporary")) && at(2).is_keyword("view"))) {
+      return StatementKind::kCreateView;
+    }
   }
   if (first.is_keyword("alter")) {
     if (second.is_keyword("namespace")) return StatementKind::kAlterNamespace;
@@ -935,6 +990,7 @@ Result<StatementKind> classify_statement(const std::vector<Token>& tokens) {
     if (is_table_kind_word(second) && at(2).is_keyword("table")) return StatementKind::kDropTable;
     if (second.is_keyword("user")) return StatementKind::kDropUser;
     if (second.is_keyword("index")) return StatementKind::kDropIndex;
+    if (second.is_keyword("view")) return StatementKind::kDropView;
   }
   if (first.is_keyword("show")) {
     if (second.is_keyword("namespaces")) return StatementKind::kShowNamespaces;
@@ -1126,6 +1182,12 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kCheckTable:
       body = parse_check_table(parser);
+      break;
+    case StatementKind::kCreateView:
+      body = parse_create_view(parser, tokens, text);
+      break;
+    case StatementKind::kDropView:
+      body = parse_drop_view(parser);
       break;
     default:
       break;  // engine statements and kinds parsed by later layers travel as text

@@ -53,6 +53,8 @@ bool statement_kind_is_ddl(StatementKind kind) {
     case StatementKind::kCreateIndex:
     case StatementKind::kDropIndex:
     case StatementKind::kReindex:
+    case StatementKind::kCreateView:
+    case StatementKind::kDropView:
     case StatementKind::kCreateUser:
     case StatementKind::kAlterUser:
     case StatementKind::kDropUser:

@@ -37,6 +37,8 @@ namespace kalam {
   X(Reindex, "REINDEX", "ddl")                        \
   X(ShowIndexes, "SHOW INDEXES", "show")              \
   X(CheckTable, "CHECK TABLE", "show")                \
+  X(CreateView, "CREATE VIEW", "ddl")                 \
+  X(DropView, "DROP VIEW", "ddl")                     \
   X(FlushTable, "STORAGE FLUSH TABLE", "flush")       \
   X(FlushAll, "STORAGE FLUSH ALL", "flush")           \
   X(KillJob, "KILL JOB", "job")                       \

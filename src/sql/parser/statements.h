@@ -235,13 +235,27 @@ struct CheckTableStmt {
   TableRef table;
 };
 
+// CREATE VIEW [IF NOT EXISTS] [ns.]v [(col, …)] AS <query>
+struct CreateViewStmt {
+  bool if_not_exists = false;
+  TableRef view;
+  std::vector<std::string> columns;  // the column names given (empty: the query's)
+  std::string query_sql;             // the query's text as written
+};
+
+// DROP VIEW [IF EXISTS] [ns.]v
+struct DropViewStmt {
+  bool if_exists = false;
+  TableRef view;
+};
+
 using StatementBody =
     std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
                  ShowStatsStmt, ExplainStmt, DescribeTableStmt, CreateIndexStmt, DropIndexStmt, ReindexStmt,
-                 ShowIndexesStmt, CheckTableStmt>;
+                 ShowIndexesStmt, CheckTableStmt, CreateViewStmt, DropViewStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

@@ -97,6 +97,8 @@ TEST(ClassifierTest, EveryStatementFormMapsToItsKind) {
       {"SHOW STATS FOR TABLE t", StatementKind::kShowStats},
       {"CREATE UNIQUE INDEX i ON t (a)", StatementKind::kCreateIndex},
       {"DROP INDEX i", StatementKind::kDropIndex},
+      {"CREATE VIEW v AS SELECT 1", StatementKind::kCreateView},
+      {"DROP VIEW IF EXISTS ns.v", StatementKind::kDropView},
       {"STORAGE FLUSH TABLE t", StatementKind::kFlushTable},
       {"FLUSH ALL TABLES", StatementKind::kFlushAll},
       {"KILL JOB 'FL-1'", StatementKind::kKillJob},
@@ -156,6 +158,35 @@ TEST(NamespaceParserTest, CreateAlterDropUse) {
     ASSERT_TRUE(use.is_ok()) << sql;
     EXPECT_EQ(std::get<UseNamespaceStmt>(use->body).name, "chat");
   }
+}
+
+TEST(ViewParserTest, CreateKeepsTheQueryTextAndColumns) {
+  auto create =
+      parse_statement("CREATE VIEW IF NOT EXISTS app.Recent (a, \"B\") AS\n  SELECT x, y FROM t -- last\n ;");
+  ASSERT_TRUE(create.is_ok()) << create.status().to_string();
+  const auto& stmt = std::get<CreateViewStmt>(create->body);
+  EXPECT_TRUE(stmt.if_not_exists);
+  EXPECT_EQ(stmt.view.namespace_id, "app");
+  EXPECT_EQ(stmt.view.table_name, "recent");
+  EXPECT_EQ(stmt.columns, (std::vector<std::string>{"a", "B"}));
+  EXPECT_EQ(stmt.query_sql, "SELECT x, y FROM t -- last");
+
+  for (const char* sql : {"CREATE VIEW v AS DELETE FROM t", "CREATE VIEW v SELECT 1", "CREATE VIEW v AS"}) {
+    auto parsed = parse_statement(sql);
+    ASSERT_FALSE(parsed.is_ok()) << sql;
+    EXPECT_EQ(parsed.status().code(), ErrorCode::kInvalidSqlSyntax) << sql;
+  }
+  auto with_param = parse_statement("CREATE VIEW v AS SELECT * FROM t WHERE id = $1");
+  ASSERT_FALSE(with_param.is_ok());
+  EXPECT_EQ(with_param.status().code(), ErrorCode::kInvalidArgument);
+  auto temp = parse_statement("CREATE TEMP VIEW v AS SELECT 1");
+  ASSERT_FALSE(temp.is_ok());
+  EXPECT_EQ(temp.status().code(), ErrorCode::kNotImplemented);
+
+  auto drop = parse_statement("DROP VIEW IF EXISTS app.recent");
+  ASSERT_TRUE(drop.is_ok());
+  EXPECT_TRUE(std::get<DropViewStmt>(drop->body).if_exists);
+  EXPECT_EQ(std::get<DropViewStmt>(drop->body).view.table_name, "recent");
 }
 
 TEST(NamespaceParserTest, TrailingGarbageIsASyntaxError) {

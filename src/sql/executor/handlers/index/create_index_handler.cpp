@@ -31,6 +31,7 @@ Result<ExecutionResult> CreateIndexHandler::execute(ExecutionContext& ctx, const
   std::string qualified = namespace_id + "." + stmt.index_name;
   CatalogChange change = services_.schema_registry->begin_change();
   const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
+  if (table != nullptr && table->is_view()) return view_is_not_a_table(*table, "CREATE INDEX");
   if (table == nullptr || !table->schema) return table_not_found(namespace_id, stmt.table.table_name);
   if (relation_name_taken(change.current(), namespace_id, stmt.index_name)) {
     if (stmt.if_not_exists &&

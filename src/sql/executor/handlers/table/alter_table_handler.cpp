@@ -90,6 +90,7 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   KALAM_ASSIGN_OR_RETURN(std::string namespace_id, resolve_table_namespace(stmt.table, ctx));
   CatalogChange change = services_.schema_registry->begin_change();
   const TableDef* table = change.current().find_table(namespace_id, stmt.table.table_name);
+  if (table != nullptr && table->is_view()) return view_is_not_a_table(*table, "ALTER TABLE");
   if (table == nullptr || !table->schema) return table_not_found(namespace_id, stmt.table.table_name);
   TableSchema schema = *table->schema;
   SchemaVersion next = schema.current();

@@ -1,7 +1,10 @@
 // DESCRIBE: one row per column (column_name, data_type, nullable, default,
 // primary_key, ordinal, system, indexes), the system columns last; HISTORY: one row
-// per column of every schema version (without `indexes`).
+// per column of every schema version (without `indexes`). A view: the columns its query
+// returns to the caller.
 #include "sql/executor/handlers/table/describe_table_handler.h"
+
+#include <algorithm>
 
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
@@ -9,20 +12,53 @@
 
 namespace kalam {
 
+namespace {
+
+std::vector<ResultColumn> describe_columns() {
+  return {{"column_name", DataType::kText, {"nn"}},    {"data_type", DataType::kText, {"nn"}},
+          {"nullable", DataType::kBoolean, {"nn"}},    {"default", DataType::kText, {}},
+          {"primary_key", DataType::kBoolean, {"nn"}}, {"ordinal", DataType::kInt, {"nn"}},
+          {"system", DataType::kBoolean, {"nn"}}};
+}
+
+}  // namespace
+
+Result<ExecutionResult> DescribeTableHandler::describe_view(ExecutionContext& ctx, const TableDef& view,
+                                                            bool history) {
+  if (history) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "'" + view.qualified_name() + "' is a view: it has no schema history")
+        .with_detail("argument", std::string("history"));
+  }
+  // Read as the caller: a view over tables the caller cannot read fails as reading it would.
+  std::string sql = "SELECT * FROM \"" + view.namespace_id + "\".\"" + view.table_name + "\" LIMIT 0";
+  KALAM_ASSIGN_OR_RETURN(RowsResult read, engine_.query(ctx, sql));
+  RowsResult result;
+  result.schema = describe_columns();
+  result.schema.push_back({"indexes", DataType::kText, {}});
+  int64_t ordinal = 1;
+  for (const ResultColumn& column : read.schema) {
+    bool not_null = std::find(column.flags.begin(), column.flags.end(), "nn") != column.flags.end();
+    result.rows.push_back({Value(column.name), Value(std::string(data_type_name(column.data_type))),
+                           Value(!not_null), Value(), Value(false), Value(ordinal++), Value(false), Value()});
+  }
+  return ExecutionResult(std::move(result));
+}
+
 Status DescribeTableHandler::check_authorization(const ExecutionContext&, const DescribeTableStmt&) const {
   return Status::ok();  // a table the caller may not read is reported as not found
 }
 
 Result<ExecutionResult> DescribeTableHandler::execute(ExecutionContext& ctx, const DescribeTableStmt& stmt) {
   auto snapshot = services_.schema_registry->snapshot();
+  if (auto namespace_id = resolve_table_namespace(stmt.table, ctx); namespace_id.is_ok()) {
+    const TableDef* view = snapshot->find_table(*namespace_id, stmt.table.table_name);
+    if (view != nullptr && view->is_view()) return describe_view(ctx, *view, stmt.history);
+  }
   KALAM_ASSIGN_OR_RETURN(const TableDef* table, find_readable_table(*snapshot, stmt.table, ctx));
   const TableSchema& schema = *table->schema;
   RowsResult result;
-  std::vector<ResultColumn> columns = {
-      {"column_name", DataType::kText, {"nn"}},    {"data_type", DataType::kText, {"nn"}},
-      {"nullable", DataType::kBoolean, {"nn"}},    {"default", DataType::kText, {}},
-      {"primary_key", DataType::kBoolean, {"nn"}}, {"ordinal", DataType::kInt, {"nn"}},
-      {"system", DataType::kBoolean, {"nn"}}};
+  std::vector<ResultColumn> columns = describe_columns();
   auto add_version = [&](const SchemaVersion& version, bool with_version) {
     int64_t ordinal = 1;
     for (const ColumnDef& column : version.columns) {

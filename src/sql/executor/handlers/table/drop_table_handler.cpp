@@ -35,6 +35,7 @@ Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const D
     if (stmt.if_exists) return ExecutionResult(SuccessResult{"Table '" + qualified + "' does not exist", 0});
     return table_not_found(namespace_id, stmt.table.table_name);
   }
+  if (table->is_view()) return view_is_not_a_table(*table, "DROP TABLE");
   if (stmt.kind_keyword && *stmt.kind_keyword != table->table_type) {
     return Status(ErrorCode::kInvalidArgument,
                   "'" + qualified + "' is a " + table->table_type + " table, not " + *stmt.kind_keyword)

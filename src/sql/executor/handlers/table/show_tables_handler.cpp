@@ -19,11 +19,16 @@ Result<ExecutionResult> ShowTablesHandler::execute(ExecutionContext& ctx, const 
     return namespace_not_found(stmt.namespace_id);
   }
   RowsResult result;
-  result.schema = {{"namespace_id", DataType::kText, {"nn"}},  {"table_name", DataType::kText, {"nn"}},
-                   {"table_type", DataType::kText, {"nn"}},    {"storage_id", DataType::kText, {"nn"}},
-                   {"schema_version", DataType::kInt, {"nn"}}, {"created_at", DataType::kTimestamp, {"nn"}}};
+  result.schema = {{"namespace_id", DataType::kText, {"nn"}}, {"table_name", DataType::kText, {"nn"}},
+                   {"table_type", DataType::kText, {"nn"}},   {"storage_id", DataType::kText, {}},
+                   {"schema_version", DataType::kInt, {}},    {"created_at", DataType::kTimestamp, {"nn"}}};
   for (const TableDef* table : snapshot->tables()) {
     if (!stmt.namespace_id.empty() && table->namespace_id != stmt.namespace_id) continue;
+    if (table->is_view()) {  // listed to every caller; reading it checks each table it reads
+      result.rows.push_back({Value(table->namespace_id), Value(table->table_name), Value(table->table_type),
+                             Value(), Value(), Value(table->created_at_us)});
+      continue;
+    }
     if (!table->schema || !may_read_table(*table->schema, ctx.role)) continue;
     result.rows.push_back({Value(table->namespace_id), Value(table->table_name), Value(table->table_type),
                            Value(table->storage_id),

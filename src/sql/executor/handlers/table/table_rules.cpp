@@ -52,6 +52,13 @@ Status check_may_change_table(const ExecutionContext& ctx, const SchemaRegistry&
   return check_may_change_table(ctx, *table, operation);
 }
 
+Status view_is_not_a_table(const TableDef& view, std::string_view statement) {
+  std::string hint = statement == "DROP TABLE" ? ": use DROP VIEW" : "";
+  return Status(ErrorCode::kInvalidArgument, "'" + view.qualified_name() + "' is a view, not a table (" +
+                                                 std::string(statement) + ")" + hint)
+      .with_detail("argument", std::string("table"));
+}
+
 Status invalid_table_argument(std::string message, std::string argument) {
   return Status(ErrorCode::kInvalidArgument, std::move(message)).with_detail("argument", std::move(argument));
 }

@@ -31,6 +31,9 @@ Status check_may_change_table(const ExecutionContext& ctx, const TableDef& table
 Status check_may_change_table(const ExecutionContext& ctx, const SchemaRegistry& registry,
                               const TableRef& ref, std::string_view operation);
 
+// INVALID_ARGUMENT for `statement` (ALTER TABLE, DROP TABLE, CREATE INDEX …) naming a view.
+Status view_is_not_a_table(const TableDef& view, std::string_view statement);
+
 // INVALID_ARGUMENT naming `argument`.
 Status invalid_table_argument(std::string message, std::string argument);
 
