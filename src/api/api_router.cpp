@@ -41,7 +41,7 @@ std::string choose_request_id(const HttpRequest& request) {
     }
     if (ok) return *given;
   }
-  return uuid_v4();
+  return request_uuid();
 }
 
 // Token bucket per user for `[rate_limit] max_queries_per_sec`.
@@ -117,10 +117,13 @@ class ApiRouter::Impl {
     }
     if (path == "/health") {
       if (!method_is(request, "GET", finish, request_id, started)) return;
-      json::object body{{"status", "ok"},
-                        {"version", KALAM_VERSION},
-                        {"uptime_seconds", static_cast<int64_t>(uptime_seconds())}};
-      finish(HttpResponse{200, "application/json", json::serialize(body), {}});
+      // The same bytes Boost.JSON would write for this object, without building one.
+      std::string body = R"({"status":"ok","version":")";
+      append_json_escaped(body, KALAM_VERSION);
+      body += R"(","uptime_seconds":)";
+      body += std::to_string(static_cast<int64_t>(uptime_seconds()));
+      body += '}';
+      finish(HttpResponse{200, "application/json", std::move(body), {}});
       return;
     }
     if (path == "/metrics") {

@@ -1,11 +1,14 @@
-// HTTP/1.1 server on Boost.Beast: the accept loop, one strand-bound session per connection
-// (read → handler → write → read next), and the start/graceful-stop lifecycle of HttpServer.
+// HTTP/1.1 server on Boost.Beast: one event loop (a single-threaded io_context) per io thread,
+// connections handed to the loops in turn by the acceptor, one session per connection living
+// on its loop (read → handler → write → read next), and the start/graceful-stop lifecycle.
+// A connection never moves between threads, so its session needs no strand or lock.
 #include "api/http_server.h"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -13,7 +16,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/error.hpp>
@@ -23,7 +25,6 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <cerrno>
 #include <condition_variable>
 #include <exception>
@@ -43,13 +44,18 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
+// Concrete executor types (no type erasure on the per-request path): a connection's
+// socket, stream and posted work all belong to its loop's io_context.
+using LoopExecutor = net::io_context::executor_type;
+using LoopSocket = net::basic_stream_socket<tcp, LoopExecutor>;
+using LoopStream = beast::basic_stream<tcp, LoopExecutor>;
 
 constexpr std::string_view kServerName = "kalamdb";
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
 // Errors the server answers itself (before or instead of the application) still use the
 // API error envelope and carry a request id (api.md: every response has X-Request-Id).
 HttpResponse server_error_response(int status, std::string_view code, std::string_view message) {
-  std::string request_id = uuid_v4();
+  std::string request_id = request_uuid();
   HttpResponse response;
   response.status = status;
   response.body = "{\"status\":\"error\",\"request_id\":\"" + request_id +
@@ -84,6 +90,19 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 bool has_line_break(std::string_view text) { return text.find_first_of("\r\n") != std::string_view::npos; }
+
+// A header name: RFC 9110 token characters only.
+bool is_token(std::string_view name) {
+  for (char ch : name) {
+    bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+              std::string_view("!#$%&'*+-.^_`|~").find(ch) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Beast refused header fields above 64 KiB; so do we (the header is dropped and logged).
+constexpr size_t kMaxHeaderFieldBytes = 64 * 1024;
 
 std::string endpoint_ip(const tcp::endpoint& endpoint) {
   net::ip::address address = endpoint.address();
@@ -125,6 +144,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   const HttpServerOptions& options() const { return options_; }
   const HttpHandler& handler() const { return handler_; }
   bool stopping() const { return stopping_.load(); }
+
+  // One io thread: its own io_context, run by that thread only.
+  struct Loop {
+    net::io_context ioc{1};
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard;
+  };
   void on_connection_opened() { active_.fetch_add(1); }
   void on_connection_closed();
   void register_session(HttpSession* session, std::weak_ptr<HttpSession> weak);
@@ -133,7 +158,7 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   // Posts `fn` to `executor` unless stop() has finished draining (the io threads are gone, so it
   // would never run); responders go through here because they may be called at any time.
   template <typename Fn>
-  void post_unless_closed(const net::any_io_executor& executor, Fn&& fn) {
+  void post_unless_closed(const LoopExecutor& executor, Fn&& fn) {
     std::lock_guard lock(post_mu_);
     if (closed_) return;
     net::post(executor, std::forward<Fn>(fn));
@@ -142,9 +167,9 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
  private:
   enum class State { kNew, kRunning, kStopped };
 
-  void run_io_thread();
+  void run_io_thread(Loop& loop);
   void do_accept();
-  void on_accept(beast::error_code ec, tcp::socket socket);
+  void on_accept(beast::error_code ec, LoopSocket socket);
   std::vector<std::shared_ptr<HttpSession>> live_sessions();
   void join_io_threads();
 
@@ -166,13 +191,12 @@ class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
   State state_ = State::kNew;         // guarded by lifecycle_mu_
   std::vector<std::thread> threads_;  // guarded by lifecycle_mu_
 
-  // The io_context, then the objects bound to it (destroyed before it). No session can outlive
-  // it: each one holds a shared_ptr to this Impl.
-  net::io_context ioc_;
-  net::strand<net::io_context::executor_type> accept_strand_;
-  tcp::acceptor acceptor_;  // used only on accept_strand_ once running
+  // The loops, then the objects bound to them (destroyed before them). No session can outlive
+  // them: each one holds a shared_ptr to this Impl.
+  std::vector<std::unique_ptr<Loop>> loops_;
+  size_t next_loop_ = 0;    // the loop the next accepted connection goes to (accept loop only)
+  tcp::acceptor acceptor_;  // on loops_[0], used only there once running
   net::steady_timer accept_retry_timer_;
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard_;
 };
 
 namespace {
@@ -182,11 +206,11 @@ class HttpSession;
 // inline; see post_response).
 thread_local HttpSession* t_in_handler = nullptr;
 
-// One connection. All members are touched only on the connection's strand (executor_), except
+// One connection. All members are touched only on the connection's loop (executor_), except
 // executor_ itself (immutable) and server_ (thread-safe).
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(std::shared_ptr<HttpServer::Impl> server, tcp::socket&& socket)
+  HttpSession(std::shared_ptr<HttpServer::Impl> server, LoopSocket&& socket)
       : server_(std::move(server)), executor_(socket.get_executor()), stream_(std::move(socket)) {
     server_->on_connection_opened();
     beast::error_code ec;
@@ -361,7 +385,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Any thread. Called from inside the handler (on this session's thread), the response
   // is kept and written when the handler returns, so that the session never re-enters
-  // itself; from elsewhere it is posted to the connection's strand.
+  // itself; from elsewhere it is posted to the connection's loop.
   void post_response(uint64_t seq, HttpResponse response) {
     if (t_in_handler == this) {
       if (!inline_response_ && seq == request_seq_) inline_response_ = std::move(response);
@@ -379,19 +403,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     write_response(std::move(response));
   }
 
+  // Serializes the status line and headers into `head_` (reused) and writes them with the
+  // body in one gathered write. The bytes are those Beast's serializer wrote before:
+  // Server, Content-Type, the handler's headers in order, Connection when it differs from
+  // the version's default, Content-Length (not for 204/304), then the body (not for HEAD).
   void write_response(HttpResponse&& source) {
     int status = source.status;
     if (status < 200 || status > 599) {
       spdlog::error("http: handler returned invalid status {}, sending 500", status);
       status = 500;
     }
-    response_ = {};
-    response_.version(request_version_);
-    response_.result(static_cast<unsigned>(status));
-    response_.set(http::field::server, kServerName);
-    response_.set(http::field::content_type, source.content_type);
+    std::string content_type = std::move(source.content_type);
+    std::string server_name(kServerName);
+    head_.clear();
+    std::string& extra = extra_headers_;
+    extra.clear();
     for (const auto& [name, value] : source.headers) {
-      if (name.empty() || has_line_break(name) || has_line_break(value)) {
+      if (name.empty() || has_line_break(name) || has_line_break(value) || !is_token(name)) {
         spdlog::warn("http: dropping response header with line break or empty name");
         continue;
       }
@@ -400,32 +428,46 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         if (iequals(value, "close")) close_after_response_ = true;
         continue;
       }
-      try {
-        if (iequals(name, "content-type") || iequals(name, "server")) {
-          response_.set(name, value);
-        } else {
-          response_.insert(name, value);
-        }
-      } catch (const std::exception& e) {  // Beast rejects names/values over 64 KiB
-        spdlog::warn("http: dropping response header '{}': {}", name.substr(0, 64), e.what());
+      if (name.size() + value.size() > kMaxHeaderFieldBytes) {
+        spdlog::warn("http: dropping response header '{}': too large", name.substr(0, 64));
+        continue;
+      }
+      if (iequals(name, "content-type")) {
+        content_type = value;
+      } else if (iequals(name, "server")) {
+        server_name = value;
+      } else {
+        extra.append(name).append(": ").append(value).append("\r\n");
       }
     }
     if (server_->stopping()) close_after_response_ = true;
-    response_.keep_alive(!close_after_response_);
+    const bool http10 = request_version_ < 11;
+    head_.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ").append(std::to_string(status)).append(" ");
+    const std::string_view reason = http::obsolete_reason(static_cast<http::status>(status));
+    head_.append(reason.data(), reason.size()).append("\r\n");
+    head_.append("Server: ").append(server_name).append("\r\n");
+    head_.append("Content-Type: ").append(content_type).append("\r\n");
+    head_.append(extra);
+    if (!http10 && close_after_response_) head_.append("Connection: close\r\n");
+    if (http10 && !close_after_response_) head_.append("Connection: keep-alive\r\n");
     const bool bodyless_status = status == 204 || status == 304;
+    body_.clear();
     if (!bodyless_status) {
-      response_.content_length(source.body.size());
-      if (!request_is_head_) response_.body() = std::move(source.body);
+      head_.append("Content-Length: ").append(std::to_string(source.body.size())).append("\r\n");
+      if (!request_is_head_) body_ = std::move(source.body);
     }
+    head_.append("\r\n");
 
     state_ = State::kWriting;
     stream_.expires_after(options().idle_timeout);
-    http::async_write(stream_, response_,
-                      beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
+    const std::array<net::const_buffer, 2> buffers{net::buffer(head_), net::buffer(body_)};
+    net::async_write(stream_, buffers, beast::bind_front_handler(&HttpSession::on_write, shared_from_this()));
   }
 
   void on_write(beast::error_code ec, size_t /*bytes*/) {
-    response_ = {};  // release the body now rather than at the next response
+    // Release the body now rather than at the next response (and a large header buffer).
+    std::string().swap(body_);
+    if (head_.capacity() > kBufferShrinkThreshold) std::string().swap(head_);
     if (state_ == State::kClosed) return;
     if (ec) {
       spdlog::debug("http: write to {} failed: {}", remote_ip_, ec.message());
@@ -492,12 +534,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     bool closed = false;  // guarded by mutex
   };
   const std::shared_ptr<ClosedFlag> closed_ = std::make_shared<ClosedFlag>();
-  const net::any_io_executor executor_;          // the connection's strand
+  const LoopExecutor executor_;                  // the connection's loop
   std::optional<HttpResponse> inline_response_;  // given inside the handler, not yet written
-  beast::tcp_stream stream_;
+  LoopStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;  // must live until its async_write completes
+  std::string head_;           // the response's status line and headers (reused)
+  std::string extra_headers_;  // the handler's headers, serialized (reused)
+  std::string body_;           // the response's body; both live until the write completes
   std::string remote_ip_;
   State state_ = State::kNew;
   uint64_t request_seq_ = 0;  // identifies the request a responder belongs to
@@ -513,12 +557,23 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 // ---------------------------------------------------------------------------------------------
 // HttpServer::Impl
 
+namespace {
+
+std::vector<std::unique_ptr<HttpServer::Impl::Loop>> make_loops(unsigned count) {
+  std::vector<std::unique_ptr<HttpServer::Impl::Loop>> loops;
+  for (unsigned idx = 0; idx < std::max(1u, count); ++idx)
+    loops.push_back(std::make_unique<HttpServer::Impl::Loop>());
+  return loops;
+}
+
+}  // namespace
+
 HttpServer::Impl::Impl(HttpServerOptions options, HttpHandler handler)
     : options_(std::move(options)),
       handler_(std::move(handler)),
-      accept_strand_(net::make_strand(ioc_)),
-      acceptor_(accept_strand_),
-      accept_retry_timer_(accept_strand_) {}
+      loops_(make_loops(options_.io_threads)),
+      acceptor_(loops_.front()->ioc),
+      accept_retry_timer_(loops_.front()->ioc) {}
 
 Status HttpServer::Impl::start() {
   std::lock_guard lifecycle_lock(lifecycle_mu_);
@@ -539,7 +594,7 @@ Status HttpServer::Impl::start() {
   if (!ec) {
     endpoint = tcp::endpoint(address, options_.port);
   } else {
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(loops_.front()->ioc);
     const auto results = resolver.resolve(options_.host, std::to_string(options_.port),
                                           tcp::resolver::passive | tcp::resolver::numeric_service, ec);
     if (ec || results.empty()) return fail("resolve", ec);
@@ -557,33 +612,35 @@ Status HttpServer::Impl::start() {
   if (ec) return fail("query", ec);
   bound_port_.store(local.port());
 
-  work_guard_.emplace(ioc_.get_executor());
-  const unsigned thread_count = std::max(1u, options_.io_threads);
+  const size_t thread_count = loops_.size();
   try {
-    for (unsigned thread_idx = 0; thread_idx < thread_count; ++thread_idx) {
-      threads_.emplace_back([this] { run_io_thread(); });
+    for (const auto& loop : loops_) {
+      loop->work_guard.emplace(loop->ioc.get_executor());
+      threads_.emplace_back([this, &loop = *loop] { run_io_thread(loop); });
     }
   } catch (const std::exception& e) {
-    work_guard_.reset();
-    ioc_.stop();
+    for (const auto& loop : loops_) {
+      loop->work_guard.reset();
+      loop->ioc.stop();
+    }
     join_io_threads();
     beast::error_code ignored;
     acceptor_.close(ignored);
     bound_port_.store(0);
     return Status(ErrorCode::kInternalError, std::string("cannot start HTTP io threads: ") + e.what());
   }
-  net::post(accept_strand_, [this] { do_accept(); });
+  net::post(loops_.front()->ioc, [this] { do_accept(); });
   state_ = State::kRunning;
   spdlog::info("HTTP server listening on {}:{} ({} io threads)", local.address().to_string(), local.port(),
                thread_count);
   return Status::ok();
 }
 
-void HttpServer::Impl::run_io_thread() {
+void HttpServer::Impl::run_io_thread(Loop& loop) {
   t_io_thread_owner = this;
   for (;;) {
     try {
-      ioc_.run();
+      loop.ioc.run();
       return;
     } catch (const std::exception& e) {  // handlers do not throw; this is a last line of defence
       spdlog::error("http: io thread caught exception: {}", e.what());
@@ -601,13 +658,14 @@ void HttpServer::Impl::join_io_threads() {
 }
 
 void HttpServer::Impl::do_accept() {
-  // The socket gets its own strand: that strand is the session's executor.
-  acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec, tcp::socket socket) {
-    on_accept(ec, std::move(socket));
-  });
+  // The loops take connections in turn; the socket's loop is its session's executor.
+  Loop& loop = *loops_[next_loop_];
+  next_loop_ = (next_loop_ + 1) % loops_.size();
+  acceptor_.async_accept(
+      loop.ioc, [this](beast::error_code ec, LoopSocket socket) { on_accept(ec, std::move(socket)); });
 }
 
-void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
+void HttpServer::Impl::on_accept(beast::error_code ec, LoopSocket socket) {
   if (stopping_.load() || !acceptor_.is_open() || ec == net::error::operation_aborted) return;
   if (ec) {
     if (ec == net::error::connection_aborted) return do_accept();  // that client gave up; next
@@ -663,7 +721,7 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain_timeout) {
   //    registered its session, so step 2 reaches all of them.
   auto acceptor_closed = std::make_shared<std::promise<void>>();
   std::future<void> acceptor_closed_future = acceptor_closed->get_future();
-  net::post(accept_strand_, [this, acceptor_closed] {
+  net::post(loops_.front()->ioc, [this, acceptor_closed] {
     beast::error_code ignored;
     acceptor_.close(ignored);
     accept_retry_timer_.cancel();
@@ -690,7 +748,7 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain_timeout) {
     std::lock_guard lock(post_mu_);
     closed_ = true;
   }
-  work_guard_.reset();
+  for (const auto& loop : loops_) loop->work_guard.reset();
   join_io_threads();
   state_ = State::kStopped;
   spdlog::info("HTTP server stopped");

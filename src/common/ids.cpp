@@ -158,6 +158,38 @@ std::string uuid_v4() {
   return format_uuid(bytes);
 }
 
+std::string request_uuid() {
+  // xoshiro256** (Blackman and Vigna), one state per thread.
+  thread_local std::array<uint64_t, 4> state = [] {
+    std::array<uint64_t, 4> seeded{};
+    do {
+      for (uint64_t& word : seeded) word = random_u64();
+    } while (seeded[0] == 0 && seeded[1] == 0 && seeded[2] == 0 && seeded[3] == 0);
+    return seeded;
+  }();
+  auto rotl = [](uint64_t value, int shift) { return (value << shift) | (value >> (64 - shift)); };
+  auto next = [&] {
+    uint64_t result = rotl(state[1] * 5, 7) * 9;
+    uint64_t shifted = state[1] << 17;
+    state[2] ^= state[0];
+    state[3] ^= state[1];
+    state[1] ^= state[2];
+    state[0] ^= state[3];
+    state[2] ^= shifted;
+    state[3] = rotl(state[3], 45);
+    return result;
+  };
+  std::array<uint8_t, 16> bytes{};
+  for (size_t half = 0; half < 2; ++half) {
+    uint64_t word = next();
+    for (size_t byte_idx = 0; byte_idx < 8; ++byte_idx)
+      bytes[half * 8 + byte_idx] = static_cast<uint8_t>(word >> (8 * byte_idx));
+  }
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0F) | 0x40);  // version 4
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3F) | 0x80);  // variant 10xx
+  return format_uuid(bytes);
+}
+
 std::string uuid_v7() {
   static UuidV7State state;
   const int64_t now_ms = clamped_now_millis();

@@ -65,6 +65,11 @@ std::string random_hex(size_t bytes);
 // Random UUID (RFC 9562 version 4), lower-case canonical 8-4-4-4-12 form. Thread-safe.
 std::string uuid_v4();
 
+// A UUID v4 for identifiers that must be unique but need not be unpredictable (request
+// ids): 122 bits of a per-thread xoshiro256** generator seeded from the CSPRNG, with no
+// system call per id. Never use it for secrets. Thread-safe.
+std::string request_uuid();
+
 // Time-ordered UUID (RFC 9562 version 7): 48-bit Unix ms, then random bits. Lower-case
 // canonical form. Within one process the strings are strictly increasing (the 74 random
 // bits are incremented within a millisecond, and the last millisecond is reused if the

@@ -116,7 +116,7 @@ class Server:
         finally:
             conn.close()
 
-    def sql(self, sql, auth=None, params=None, namespace=None, headers=None):
+    def sql(self, sql, auth=None, params=None, namespace=None, headers=None, timeout=30):
         payload = {"sql": sql}
         if params is not None:
             payload["params"] = params
@@ -126,7 +126,7 @@ class Server:
         if auth is not None:
             all_headers["Authorization"] = auth
         all_headers.update(headers or {})
-        return self.request("POST", "/v1/api/sql", json.dumps(payload), all_headers)
+        return self.request("POST", "/v1/api/sql", json.dumps(payload), all_headers, timeout=timeout)
 
     def login(self, user, password):
         return self.request("POST", "/v1/api/auth/login", json.dumps({"user": user, "password": password}),

@@ -136,16 +136,29 @@ TEST(SnowflakeTest, UniqueAndPerThreadIncreasingAcrossThreads) {
 // ---- UUID ----
 
 TEST(UuidTest, V4FormatVersionAndVariant) {
-  std::set<std::string> seen;
-  for (int call_idx = 0; call_idx < 1000; ++call_idx) {
-    const std::string uuid = uuid_v4();
-    ASSERT_EQ(uuid.size(), 36u) << uuid;
-    ASSERT_TRUE(is_canonical_uuid(uuid)) << uuid;
-    ASSERT_EQ(uuid[14], '4') << uuid;                                          // version nibble
-    ASSERT_NE(std::string("89ab").find(uuid[19]), std::string::npos) << uuid;  // variant 10xx
-    seen.insert(uuid);
+  for (auto* generate : {&uuid_v4, &request_uuid}) {
+    std::set<std::string> seen;
+    for (int call_idx = 0; call_idx < 1000; ++call_idx) {
+      const std::string uuid = generate();
+      ASSERT_EQ(uuid.size(), 36u) << uuid;
+      ASSERT_TRUE(is_canonical_uuid(uuid)) << uuid;
+      ASSERT_EQ(uuid[14], '4') << uuid;                                          // version nibble
+      ASSERT_NE(std::string("89ab").find(uuid[19]), std::string::npos) << uuid;  // variant 10xx
+      seen.insert(uuid);
+    }
+    EXPECT_EQ(seen.size(), 1000u);
   }
-  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(UuidTest, RequestUuidsDifferAcrossThreads) {
+  // Each thread seeds its own generator from the CSPRNG: no two threads share a sequence.
+  std::string first_a, first_b;
+  std::thread a([&] { first_a = request_uuid(); });
+  std::thread b([&] { first_b = request_uuid(); });
+  a.join();
+  b.join();
+  EXPECT_NE(first_a, first_b);
+  EXPECT_NE(first_a, request_uuid());
 }
 
 TEST(UuidTest, V7FormatTimestampAndOrder) {
