@@ -23,8 +23,9 @@ struct ApiContext {
   ApiMetrics* metrics = nullptr;
   std::function<size_t()> active_connections;
   // How many requests may run at once on the I/O thread that read them instead of being
-  // handed to the worker pool (each hand-off costs two thread wake-ups). Keep it below
-  // the number of I/O threads so that one is always free to read and write.
+  // handed to the worker pool (each hand-off costs two thread wake-ups). An I/O thread
+  // owns its connections: a request run there holds all of them until it ends, so the
+  // server keeps this at 0 (tests may raise it).
   unsigned inline_limit = 0;
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 };

@@ -151,7 +151,10 @@ Status AppContext::start() {
   api.metrics = &c.metrics;
   api.active_connections = [&c] { return c.http ? c.http->active_connections() : 0; };
   unsigned io_threads = resolve_threads(c.config.server.io_threads);
-  api.inline_limit = io_threads > 1 ? io_threads - 1 : 0;
+  // Statements run on the workers, never on an I/O thread: each I/O thread owns its
+  // connections, so a slow statement run there would stall every other connection of that
+  // thread (docs/decisions.md, "The request path").
+  api.inline_limit = 0;
   c.router = std::make_unique<ApiRouter>(std::move(api), resolve_threads(c.config.execution.worker_threads));
 
   HttpServerOptions options;

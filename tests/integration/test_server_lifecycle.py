@@ -1,4 +1,5 @@
 """Start-up configuration and graceful shutdown of the real binary."""
+import http.client
 import json
 import os
 import signal
@@ -6,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 
@@ -105,6 +107,46 @@ class LifecycleTest(unittest.TestCase):
             self.assertEqual(details["timeout_seconds"], 1)
             self.assertGreaterEqual(details["elapsed_ms"], 1000)
             self.assertEqual(server.sql("SELECT 1", root).status, 200)
+        finally:
+            server.close()
+
+    def test_a_slow_statement_does_not_hold_other_connections(self):
+        # Each I/O thread owns its connections: a statement run on one would hold every other
+        # connection of that thread. With a 4 s statement in flight, requests on 8 other
+        # connections (both I/O threads get some) are each answered well before it ends.
+        server = Server(extra_env={"KALAMDB_EXECUTION_HANDLER_TIMEOUT_SECONDS": "4",
+                                   "KALAMDB_SERVER_IO_THREADS": "2", "KALAMDB_EXECUTION_WORKER_THREADS": "4"})
+        try:
+            server.start()
+            root = server.bearer("root", ROOT_PASSWORD)
+            slow = {}
+
+            def run_slow():
+                slow["resp"] = server.sql(
+                    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c", root)
+
+            thread = threading.Thread(target=run_slow)
+            started = time.time()
+            thread.start()
+            time.sleep(0.5)  # the slow statement is running
+            conns = [http.client.HTTPConnection("127.0.0.1", server.port, timeout=10) for _ in range(8)]
+            try:
+                for conn in conns:
+                    for path, body in (("/health", None), ("/v1/api/sql", json.dumps({"sql": "SELECT 1"}))):
+                        before = time.time()
+                        conn.request("GET" if body is None else "POST", path, body,
+                                     {"Authorization": root, "Content-Type": "application/json"})
+                        resp = conn.getresponse()
+                        resp.read()
+                        self.assertEqual(resp.status, 200)
+                        self.assertLess(time.time() - before, 1.0, path)
+            finally:
+                for conn in conns:
+                    conn.close()
+            self.assertIsNone(slow.get("resp"), "the slow statement ended too early to prove anything")
+            self.assertLess(time.time() - started, 3.5)
+            thread.join()
+            self.assertEqual(slow["resp"].code, "TIMEOUT_HANDLER_EXECUTION")
         finally:
             server.close()
 
