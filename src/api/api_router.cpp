@@ -155,6 +155,18 @@ class ApiRouter::Impl {
       return;
     }
     if (!method_is(request, method, finish, request_id, started)) return;
+    if (route == &Impl::handle_sql && may_try_inline(request)) {
+      std::function<void(HttpResponse)> respond_fn = std::move(finish);
+      if (run_sql_request(request, request_id, started, respond_fn, true, false)) return;
+      ctx_.metrics->record_moved_to_worker();
+      // The attempt stopped (or was not a single SELECT): run it again on a worker,
+      // without counting it against the rate limit a second time.
+      boost::asio::post(pool_, [this, request = std::move(request), request_id, started,
+                                respond_fn = std::move(respond_fn)]() mutable {
+        run_sql_request(request, request_id, started, respond_fn, false, true);
+      });
+      return;
+    }
     // Run on this I/O thread while another one stays free; else on the worker pool.
     if (inline_running_.fetch_add(1, std::memory_order_acq_rel) < ctx_.inline_limit) {
       struct Release {
@@ -223,18 +235,45 @@ class ApiRouter::Impl {
     return parse_json_object_body(request.body, request.header("content-type"), request_limits());
   }
 
+  // Whether a /v1/api/sql request may be tried on the I/O thread: Bearer (a Basic
+  // credential not in the cache costs a bcrypt check) and a small body (its JSON parse is
+  // cheap). Whether it is a single SELECT is decided after parsing.
+  bool may_try_inline(const HttpRequest& request) const {
+    if (ctx_.inline_select_budget.count() <= 0 || request.body.size() > kInlineBodyBytes) return false;
+    const std::string* authorization = request.header("authorization");
+    return authorization != nullptr && authorization->size() > 7 &&
+           iequals(std::string_view(*authorization).substr(0, 7), "bearer ");
+  }
+
   void handle_sql(HttpRequest& request, const std::string& request_id,
                   std::chrono::steady_clock::time_point started, std::function<void(HttpResponse)> finish) {
+    run_sql_request(request, request_id, started, finish, false, false);
+  }
+
+  // POST /v1/api/sql. `inline_attempt`: on an I/O thread with the inline budget; returns
+  // false, without answering, when the request must run again on a worker (it was not a
+  // single SELECT, or the SELECT outran the budget: a SELECT has nothing to undo). True
+  // once `finish` was called. `rate_checked`: the rate limit was applied by an attempt.
+  bool run_sql_request(HttpRequest& request, const std::string& request_id,
+                       std::chrono::steady_clock::time_point started,
+                       std::function<void(HttpResponse)>& finish, bool inline_attempt, bool rate_checked) {
     RequestOrigin origin = origin_of(request, request_id);
     auto user = ctx_.auth->authenticate(request.header("authorization"), origin);
-    if (!user.is_ok()) return finish(error_response(user.status(), request_id, started));
-    if (int64_t retry_after = rate_limiter_.acquire(user->user_id); retry_after > 0) {
+    if (!user.is_ok()) {
+      finish(error_response(user.status(), request_id, started));
+      return true;
+    }
+    if (int64_t retry_after = rate_checked ? 0 : rate_limiter_.acquire(user->user_id); retry_after > 0) {
       Status status = Status(ErrorCode::kRateLimitExceeded, "query rate limit exceeded")
                           .with_detail("retry_after_ms", retry_after);
-      return finish(error_response(status, request_id, started));
+      finish(error_response(status, request_id, started));
+      return true;
     }
     auto decoded = decode_sql_request(request.body, request.header("content-type"), request_limits());
-    if (!decoded.is_ok()) return finish(error_response(decoded.status(), request_id, started));
+    if (!decoded.is_ok()) {
+      finish(error_response(decoded.status(), request_id, started));
+      return true;
+    }
 
     ExecutionContext ctx;
     ctx.user_id = user->user_id;
@@ -249,10 +288,12 @@ class ApiRouter::Impl {
     ctx.next_cancel_poll = std::chrono::steady_clock::now() + ExecutionContext::kCancelPollInterval;
     ctx.params = std::move(decoded->params);
     if (decoded->namespace_id) ctx.default_namespace = std::move(*decoded->namespace_id);
+    if (inline_attempt) ctx.inline_until = std::chrono::steady_clock::now() + ctx_.inline_select_budget;
     const std::string& sql_text = decoded->sql;
 
     BatchOutcome outcome =
         ctx_.executor->execute_batch(ctx, std::string_view(sql_text.data(), sql_text.size()));
+    if (ctx.moved_to_worker) return false;
     int status = outcome.error ? error_code_http_status(outcome.error->code()) : 200;
     if (outcome.error && (outcome.error->code() == ErrorCode::kInternalError ||
                           outcome.error->code() == ErrorCode::kInternalStorageError)) {
@@ -260,6 +301,7 @@ class ApiRouter::Impl {
     }
     finish(HttpResponse{
         status, "application/json", encode_sql_response(outcome, request_id, elapsed_ms(started)), {}});
+    return true;
   }
 
   static std::string encode_tokens(const IssuedTokens& tokens) {
@@ -321,6 +363,8 @@ class ApiRouter::Impl {
                       {"created_at", format_timestamp_micros(user->created_at_us)}};
     finish(HttpResponse{200, "application/json", json::serialize(body), {}});
   }
+
+  static constexpr size_t kInlineBodyBytes = 16 * 1024;
 
   ApiContext ctx_;
   boost::asio::thread_pool pool_;

@@ -27,6 +27,10 @@ struct ApiContext {
   // owns its connections: a request run there holds all of them until it ends, so the
   // server keeps this at 0 (tests may raise it).
   unsigned inline_limit = 0;
+  // A single SELECT sent with a Bearer token and a small body is first tried on the I/O
+  // thread, for at most this long; past it the statement stops and the request runs
+  // again on a worker. 0 = never (docs/decisions.md, "The request path").
+  std::chrono::microseconds inline_select_budget{0};
   std::chrono::steady_clock::time_point started_at = std::chrono::steady_clock::now();
 };
 

@@ -60,6 +60,12 @@ std::string ApiMetrics::render(size_t active_connections, double uptime_seconds)
                          statement_kind_name(static_cast<StatementKind>(kind_idx)), errors);
     }
   }
+  out +=
+      "# HELP kalamdb_requests_moved_to_worker_total Requests tried on an I/O thread and run again on a "
+      "worker (not a single SELECT, or over the inline budget).\n";
+  out += "# TYPE kalamdb_requests_moved_to_worker_total counter\n";
+  out += fmt::format("kalamdb_requests_moved_to_worker_total {}\n",
+                     moved_to_worker_.load(std::memory_order_relaxed));
   out += "# HELP kalamdb_active_connections Open HTTP connections.\n";
   out += "# TYPE kalamdb_active_connections gauge\n";
   out += fmt::format("kalamdb_active_connections {}\n", active_connections);

@@ -18,6 +18,8 @@ class ApiMetrics {
 
   void record_request(int http_status);
   void observe_statement(StatementKind kind, double elapsed_ms, bool success);
+  // A request tried on an I/O thread that had to run again on a worker.
+  void record_moved_to_worker() { moved_to_worker_.fetch_add(1, std::memory_order_relaxed); }
   // Prometheus text exposition format (version 0.0.4).
   std::string render(size_t active_connections, double uptime_seconds) const;
 
@@ -30,6 +32,7 @@ class ApiMetrics {
   };
   std::array<std::atomic<uint64_t>, 600> requests_by_status_{};
   std::array<KindLatency, kStatementKindCount> statements_{};
+  std::atomic<uint64_t> moved_to_worker_{0};
 };
 
 }  // namespace kalam

@@ -155,6 +155,8 @@ Status AppContext::start() {
   // connections, so a slow statement run there would stall every other connection of that
   // thread (docs/decisions.md, "The request path").
   api.inline_limit = 0;
+  // …except a single SELECT, tried there for up to 1 ms and moved to a worker past it.
+  api.inline_select_budget = std::chrono::microseconds(1000);
   c.router = std::make_unique<ApiRouter>(std::move(api), resolve_threads(c.config.execution.worker_threads));
 
   HttpServerOptions options;

@@ -147,6 +147,30 @@ class LifecycleTest(unittest.TestCase):
             self.assertLess(time.time() - started, 3.5)
             thread.join()
             self.assertEqual(slow["resp"].code, "TIMEOUT_HANDLER_EXECUTION")
+
+            # A SELECT that outruns its time on the I/O thread is run again on a worker: the
+            # full answer, counted once in the metrics.
+            def metric(prefix):
+                for line in server.request("GET", "/metrics").body.decode().splitlines():
+                    if line.startswith(prefix):
+                        return int(line.split()[-1])
+                return 0
+
+            def counts():
+                return (metric('kalamdb_statement_duration_seconds_count{kind="SELECT"}'),
+                        metric("kalamdb_requests_moved_to_worker_total"))
+
+            selects, moved = counts()
+            resp = server.sql("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) "
+                              "SELECT count(*), sum(x) FROM c", root)
+            self.assertEqual(resp.status, 200, resp.body)
+            self.assertEqual(resp.json()["results"][0]["rows"], [[300000, 45000150000]])
+            self.assertEqual(counts(), (selects + 1, moved + 1))
+            # A short SELECT is answered on the I/O thread; a write always goes to a worker.
+            self.assertEqual(server.sql("SELECT 1", root).status, 200)
+            self.assertEqual(counts(), (selects + 2, moved + 1))
+            self.assertEqual(server.sql("CREATE NAMESPACE moved_ns", root).status, 200)
+            self.assertEqual(counts()[1], moved + 2)
         finally:
             server.close()
 

@@ -45,6 +45,13 @@ struct ExecutionContext {
   // one thread).
   bool should_stop() const;
 
+  // A single SELECT tried on an I/O thread (docs/decisions.md, "The request path"): past
+  // this instant it stops, `moved_to_worker` is set, and the caller runs the request again
+  // on a worker. max() = not an inline attempt.
+  std::chrono::steady_clock::time_point inline_until = std::chrono::steady_clock::time_point::max();
+  mutable bool moved_to_worker = false;
+  bool inline_attempt() const { return inline_until != std::chrono::steady_clock::time_point::max(); }
+
   static constexpr std::chrono::milliseconds kCancelPollInterval{10};
   mutable std::chrono::steady_clock::time_point next_cancel_poll{};
   mutable bool cancelled = false;  // set by should_stop/check_deadline when the client is gone

@@ -64,9 +64,13 @@ std::optional<std::string> result_message(const ExecutionResult& result) {
 }
 
 bool ExecutionContext::should_stop() const {
-  if (cancelled) return true;
+  if (cancelled || moved_to_worker) return true;
   auto now = std::chrono::steady_clock::now();
   if (now >= deadline) return true;
+  if (now >= inline_until) {
+    moved_to_worker = true;
+    return true;
+  }
   if (client_gone && now >= next_cancel_poll) {
     next_cancel_poll = now + kCancelPollInterval;
     cancelled = client_gone();
@@ -76,6 +80,12 @@ bool ExecutionContext::should_stop() const {
 
 Status ExecutionContext::check_deadline(std::string_view statement_type) const {
   auto now = std::chrono::steady_clock::now();
+  if (moved_to_worker || now >= inline_until) {
+    // Never reaches the client: the request runs again on a worker.
+    moved_to_worker = true;
+    return Status(ErrorCode::kCancelled, "the statement outran its time on the I/O thread")
+        .with_detail("statement_type", std::string(statement_type));
+  }
   if (!cancelled && client_gone && now >= next_cancel_poll) {
     next_cancel_poll = now + kCancelPollInterval;
     cancelled = client_gone();

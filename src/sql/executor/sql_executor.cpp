@@ -92,6 +92,12 @@ BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view 
     return outcome;
   }
   std::vector<ParsedStatement>& statements = prepared.value();
+  // On an I/O thread only one SELECT runs (it has no effect to undo when it is stopped
+  // and run again on a worker); anything else goes to a worker before it starts.
+  if (ctx.inline_attempt() && (statements.size() != 1 || statements.front().kind != StatementKind::kSelect)) {
+    ctx.moved_to_worker = true;
+    return outcome;
+  }
   outcome.results.reserve(statements.size());
   for (size_t index = 0; index < statements.size(); ++index) {
     const ParsedStatement& statement = statements[index];
@@ -101,6 +107,7 @@ BatchOutcome SqlExecutor::execute_batch(ExecutionContext& ctx, std::string_view 
     auto result = execute_statement(ctx, statement);
     double elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    if (ctx.moved_to_worker) return outcome;  // not a result: the request runs again on a worker
     if (observer_) observer_(statement.kind, elapsed_ms, result.is_ok());
     if (elapsed_ms >= static_cast<double>(limits_.slow_query_ms)) {
       spdlog::warn("slow statement ({:.1f} ms, request {}): {}", elapsed_ms, ctx.request_id,
