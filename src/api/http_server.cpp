@@ -420,7 +420,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     extra.clear();
     for (const auto& [name, value] : source.headers) {
       if (name.empty() || has_line_break(name) || has_line_break(value) || !is_token(name)) {
-        spdlog::warn("http: dropping response header with line break or empty name");
+        spdlog::warn("http: dropping response header with a line break or an invalid name");
         continue;
       }
       if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;  // ours

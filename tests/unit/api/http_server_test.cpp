@@ -686,6 +686,50 @@ TEST(HttpServerTest, Http10WithoutKeepAliveIsClosedAfterResponse) {
   EXPECT_FALSE(keep_alive_seen.load());
 }
 
+TEST(HttpServerTest, ResponseBytesAreExactlyThoseOfTheWireFormat) {
+  // The server serializes responses itself: the same bytes Beast's serializer wrote, in
+  // this order (status line, Server, Content-Type, the handler's headers, Connection when
+  // it differs from the version's default, Content-Length, body).
+  HttpServer server(test_options(), [](HttpRequest&& request, HttpResponder respond) {
+    HttpResponse response = text_response("body!");
+    if (request.target == "/headers") {
+      response.headers = {{"X-Request-Id", "r1"},  {"Allow", "POST"},  {"Content-Length", "99"},
+                          {"Bad\r\nName", "x"},    {"Bad Name", "x"},  {"X-Split", "a\r\nb"},
+                          {"Content-Type", "a/b"}, {"Server", "other"}};
+    }
+    if (request.target == "/empty") response.status = 204;
+    if (request.target == "/close") response.headers = {{"Connection", "close"}};
+    respond(std::move(response));
+  });
+  ASSERT_TRUE(server.start().is_ok());
+  auto exchange = [&](std::string_view request) {
+    TestClient client;
+    EXPECT_FALSE(client.connect(server.port()));
+    EXPECT_FALSE(client.write_raw(request));
+    std::string received;
+    client.read_until_closed(&received);  // every request below ends its connection
+    return received;
+  };
+  EXPECT_EQ(exchange("GET /a HTTP/1.1\r\nConnection: close\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nServer: kalamdb\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            "Content-Length: 5\r\n\r\nbody!");
+  EXPECT_EQ(exchange("GET /headers HTTP/1.0\r\n\r\n"),
+            "HTTP/1.0 200 OK\r\nServer: other\r\nContent-Type: a/b\r\nX-Request-Id: r1\r\nAllow: POST\r\n"
+            "Content-Length: 5\r\n\r\nbody!");
+  EXPECT_EQ(exchange("HEAD /a HTTP/1.1\r\nConnection: close\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nServer: kalamdb\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            "Content-Length: 5\r\n\r\n");
+  EXPECT_EQ(
+      exchange("GET /empty HTTP/1.1\r\nConnection: close\r\n\r\n"),
+      "HTTP/1.1 204 No Content\r\nServer: kalamdb\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n");
+  // A keep-alive HTTP/1.0 client is told so; the handler's Connection: close ends it.
+  EXPECT_EQ(exchange("GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /close HTTP/1.1\r\n\r\n"),
+            "HTTP/1.0 200 OK\r\nServer: kalamdb\r\nContent-Type: text/plain\r\nConnection: keep-alive\r\n"
+            "Content-Length: 5\r\n\r\nbody!"
+            "HTTP/1.1 200 OK\r\nServer: kalamdb\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+            "Content-Length: 5\r\n\r\nbody!");
+}
+
 TEST(HttpServerTest, StartReportsBindFailureAndDoubleStart) {
   HttpServer first(test_options(),
                    [](HttpRequest&&, HttpResponder respond) { respond(text_response("ok")); });
