@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <string>
+#include <unordered_map>
 
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
@@ -16,6 +18,49 @@ namespace kalam {
 
 SqlExecutor::SqlExecutor(ExecutorServices& services, HandlerRegistry& registry, ExecutorLimits limits)
     : services_(services), registry_(registry), limits_(limits) {}
+
+namespace {
+
+// Parsed queries and DML by text and position, per thread (no lock): a statement sent
+// again is copied from here instead of being tokenized and parsed. Parsing depends on
+// nothing but the text, so an entry never goes stale; parameters are still validated
+// and every statement is still authorized when it runs. DDL is not kept (rarely
+// repeated, and some carry secrets).
+struct ParseCache {
+  static constexpr size_t kMaxEntries = 512;
+  std::unordered_map<std::string, ParsedStatement> entries;
+  uint64_t hits = 0;
+};
+
+ParseCache& parse_cache() {
+  thread_local ParseCache cache;
+  return cache;
+}
+
+bool cacheable(StatementKind kind) {
+  return kind == StatementKind::kSelect || kind == StatementKind::kInsert || kind == StatementKind::kUpdate ||
+         kind == StatementKind::kDelete;
+}
+
+Result<ParsedStatement> parse_cached(const StatementText& piece) {
+  ParseCache& cache = parse_cache();
+  std::string key =
+      std::to_string(piece.start.line) + ":" + std::to_string(piece.start.column) + ":" + piece.text;
+  if (auto found = cache.entries.find(key); found != cache.entries.end()) {
+    ++cache.hits;
+    return found->second;
+  }
+  auto parsed = parse_statement(piece.text, piece.start);
+  if (parsed.is_ok() && cacheable(parsed->kind) && !parsed->contains_secret) {
+    if (cache.entries.size() >= ParseCache::kMaxEntries) cache.entries.clear();
+    cache.entries.emplace(std::move(key), *parsed);
+  }
+  return parsed;
+}
+
+}  // namespace
+
+uint64_t SqlExecutor::parse_cache_hits() { return parse_cache().hits; }
 
 Result<std::vector<ParsedStatement>> SqlExecutor::prepare(std::string_view sql,
                                                           const std::vector<ParamValue>& params,
@@ -32,7 +77,7 @@ Result<std::vector<ParsedStatement>> SqlExecutor::prepare(std::string_view sql,
   std::vector<ParsedStatement> statements;
   statements.reserve(pieces.size());
   for (size_t index = 0; index < pieces.size(); ++index) {
-    auto parsed = parse_statement(pieces[index].text, pieces[index].start);
+    auto parsed = parse_cached(pieces[index]);
     if (!parsed.is_ok()) {
       *failed_index = index;
       return std::move(parsed).status();

@@ -29,6 +29,38 @@ TEST_F(ExecutorTest, SelectExpressionsAndParameters) {
   EXPECT_EQ(outcome.results[0].metadata.kind, StatementKind::kSelect);
 }
 
+TEST_F(ExecutorTest, RepeatedStatementsComeFromTheParseCacheAndStillRunTheirChecks) {
+  const std::string sql = "SELECT $1 + 1 AS next, current_user() AS who";
+  auto run_as = [&](const std::string& user, Role role, std::vector<ParamValue> params) {
+    ExecutionContext ctx = context(user, role);
+    ctx.params = std::move(params);
+    return executor_->execute_batch(ctx, sql);
+  };
+  auto first = run_as("alice", Role::kUser, {ParamValue(int64_t{1})});
+  ASSERT_FALSE(first.error) << first.error->to_string();
+  const uint64_t hits = SqlExecutor::parse_cache_hits();
+  // The same text again: from the cache, with its own parameters and caller.
+  auto second = run_as("bob", Role::kUser, {ParamValue(int64_t{41})});
+  ASSERT_FALSE(second.error) << second.error->to_string();
+  EXPECT_EQ(SqlExecutor::parse_cache_hits(), hits + 1);
+  EXPECT_EQ(std::get<int64_t>(rows_of(second).rows[0][0]), 42);
+  EXPECT_EQ(std::get<std::string>(rows_of(second).rows[0][1]), "bob");
+  // Parameter validation still runs on a cache hit.
+  auto missing = run_as("bob", Role::kUser, {});
+  EXPECT_EQ(error_of(missing), ErrorCode::kParamCountMismatch);
+  // Authorization too: a statement the caller may not run is refused every time.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EXPECT_EQ(error_of(run("alice", Role::kUser, "SELECT * FROM system.audit_log")),
+              ErrorCode::kAuthInsufficientRole);
+  }
+  // DDL is parsed every time (never cached; some statements carry secrets).
+  const uint64_t before_ddl = SqlExecutor::parse_cache_hits();
+  run("root", Role::kSystem, "CREATE NAMESPACE cached_ns");
+  run("root", Role::kSystem, "CREATE NAMESPACE IF NOT EXISTS cached_ns");
+  run("root", Role::kSystem, "CREATE NAMESPACE IF NOT EXISTS cached_ns");
+  EXPECT_EQ(SqlExecutor::parse_cache_hits(), before_ddl);
+}
+
 TEST_F(ExecutorTest, SystemNamespacesReflectTheCatalog) {
   ASSERT_FALSE(run("root", Role::kSystem, "CREATE NAMESPACE chat; CREATE NAMESPACE app").error);
   auto outcome =
