@@ -49,8 +49,11 @@ if [ ! -x "$PGBIN/postgres" ] || ! command -v pgbench > /dev/null; then
 fi
 
 WORK=$(mktemp -d /tmp/kalam-vs-pg.XXXXXX)
-PG_PORT=$((20000 + RANDOM % 10000))
-KALAM_PORT=$((30000 + RANDOM % 10000))
+# Ports the kernel just handed out (bound, then released): unlike a random pick they are
+# not in use by another server of this machine.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+PG_PORT=$(free_port)
+KALAM_PORT=$(free_port)
 KALAM_PID=""
 # initdb and postgres refuse to run as root: run them as the `postgres` user then.
 as_pg() {
