@@ -9,19 +9,11 @@
 namespace kalam {
 namespace {
 
-bool is_name(const Token& token) {
-  return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
-}
-
 // The n of a `$n` token (-1 when it does not fit).
 int64_t param_number(const Token& token) {
   int64_t number = -1;
   auto [end, error] = std::from_chars(token.text.data(), token.text.data() + token.text.size(), number);
   return error == std::errc() && end == token.text.data() + token.text.size() ? number : -1;
-}
-
-std::string name_of(const Token& token) {
-  return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
 }
 
 // Keywords that end a RETURNING list: it is an expression list, nothing more.
@@ -60,23 +52,23 @@ class ClauseParser {
       if (!tok(pos).is_keyword("from")) return out;
       ++pos;
     }
-    if (!is_name(tok(pos))) {
+    if (!tok(pos).is_name()) {
       out.action.clear();
       return out;
     }
     size_t name_begin = pos;
-    if (tok(pos + 1).is_symbol(".") && is_name(tok(pos + 2))) {
-      out.target_ns = name_of(tok(pos));
-      out.target_name = name_of(tok(pos + 2));
+    if (tok(pos + 1).is_symbol(".") && tok(pos + 2).is_name()) {
+      out.target_ns = tok(pos).name();
+      out.target_name = tok(pos + 2).name();
       pos += 3;
     } else {
-      out.target_name = name_of(tok(pos));
+      out.target_name = tok(pos).name();
       pos += 1;
     }
     out.target = text_between(name_begin, pos);
     out.alias = out.target_name;
-    if (tok(pos).is_keyword("as") && is_name(tok(pos + 1))) {
-      out.alias = name_of(tok(pos + 1));
+    if (tok(pos).is_keyword("as") && tok(pos + 1).is_name()) {
+      out.alias = tok(pos + 1).name();
       pos += 2;
     }
     size_t after_target = pos;
@@ -118,8 +110,8 @@ class ClauseParser {
     std::vector<std::string> target_columns;
     if (tok(pos).is_symbol("(")) {
       for (++pos; pos < end && !tok(pos).is_symbol(")"); ++pos) {
-        if (is_name(tok(pos))) {
-          target_columns.push_back(name_of(tok(pos)));
+        if (tok(pos).is_name()) {
+          target_columns.push_back(tok(pos).name());
         } else if (!tok(pos).is_symbol(",")) {
           return syntax_error(tok(pos), "a column name");
         }
@@ -210,7 +202,7 @@ class ClauseParser {
     if (tok(pos).is_symbol("(") && !tok(pos + 1).is_keyword("select") && !tok(pos + 1).is_keyword("with")) {
       listed = true;
       for (++pos; pos + 1 < tokens_.size() && !tok(pos).is_symbol(")"); ++pos) {
-        if (is_name(tok(pos))) columns.push_back(name_of(tok(pos)));
+        if (tok(pos).is_name()) columns.push_back(tok(pos).name());
       }
       ++pos;
     }
@@ -263,9 +255,9 @@ class ClauseParser {
                   (depth == 0 && (token.is_keyword("where") || token.is_keyword("from") ||
                                   token.is_keyword("returning") || token.is_symbol(";")));
       if (!stop && !(depth == 0 && token.is_symbol(","))) continue;
-      if (idx == start + 3 && is_name(tokens_[start]) && tokens_[start + 1].is_symbol("=") &&
+      if (idx == start + 3 && tokens_[start].is_name() && tokens_[start + 1].is_symbol("=") &&
           tokens_[start + 2].kind == TokenKind::kParameter) {
-        params.by_name.emplace_back(name_of(tokens_[start]), param_number(tokens_[start + 2]));
+        params.by_name.emplace_back(tokens_[start].name(), param_number(tokens_[start + 2]));
       }
       if (stop) return;
       start = idx + 1;
@@ -361,9 +353,9 @@ Result<std::string> replace_excluded(std::string_view text, const std::vector<st
     const Token& token = tokens[idx];
     bool excluded = token.is_keyword("excluded") ||
                     (token.kind == TokenKind::kQuotedIdentifier && to_lower(token.text) == "excluded");
-    if (!excluded || !tokens[idx + 1].is_symbol(".") || !is_name(tokens[idx + 2])) continue;
+    if (!excluded || !tokens[idx + 1].is_symbol(".") || !tokens[idx + 2].is_name()) continue;
     if (idx > 0 && tokens[idx - 1].is_symbol(".")) continue;
-    std::string name = name_of(tokens[idx + 2]);
+    std::string name = tokens[idx + 2].name();
     size_t position = columns.size();
     for (size_t col = 0; col < columns.size(); ++col) {
       if (to_lower(columns[col]) == to_lower(name)) position = col;

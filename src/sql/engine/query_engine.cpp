@@ -862,12 +862,6 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
                                    std::string_view sql, const std::vector<Token>& tokens,
                                    const std::string& default_ns, int view_depth) {
   const bool view_query = view_depth > 0;
-  auto is_name = [](const Token& token) {
-    return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
-  };
-  auto name_of = [](const Token& token) {
-    return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
-  };
   // FROM items, by the token index of their first name (only views and a view's own
   // query need them).
   std::vector<const TableReference*> from_item(tokens.size(), nullptr);
@@ -891,15 +885,15 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
   };
   for (size_t idx = 0; idx + 1 < tokens.size(); ++idx) {
     const Token& token = tokens[idx];
-    if (!is_name(token) || (idx > 0 && tokens[idx - 1].is_symbol("."))) continue;
+    if (!token.is_name() || (idx > 0 && tokens[idx - 1].is_symbol("."))) continue;
     const TableReference* item = from_item[idx];
-    if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && is_name(tokens[idx + 2])) {
-      std::string ns = name_of(token);
+    if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && tokens[idx + 2].is_name()) {
+      std::string ns = token.name();
       if (ns == "system") {
         idx += 2;
         continue;
       }
-      const TableDef* def = snapshot.find_table(ns, name_of(tokens[idx + 2]));
+      const TableDef* def = snapshot.find_table(ns, tokens[idx + 2].name());
       if (def != nullptr && (def->schema || def->is_view())) {
         if (def->is_view()) {
           if (item != nullptr) {
@@ -914,7 +908,7 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
       }
     }
     if (default_ns.empty()) continue;
-    std::string name = name_of(token);
+    std::string name = token.name();
     const TableDef* def = snapshot.find_table(default_ns, name);
     if (def == nullptr) continue;
     if (item != nullptr && (def->is_view() || (view_query && def->schema))) {
@@ -945,13 +939,13 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
     ++pos;
     if (tok(pos).is_keyword("or")) pos += 2;
     if (tok(pos).is_keyword("into")) ++pos;
-    if (is_name(tok(pos))) ++pos;
-    if (tok(pos).is_symbol(".") && is_name(tok(pos + 1))) pos += 2;
-    if (tok(pos).is_keyword("as") && is_name(tok(pos + 1))) pos += 2;
+    if (tok(pos).is_name()) ++pos;
+    if (tok(pos).is_symbol(".") && tok(pos + 1).is_name()) pos += 2;
+    if (tok(pos).is_keyword("as") && tok(pos + 1).is_name()) pos += 2;
     if (tok(pos).is_symbol("(") && !tok(pos + 1).is_keyword("select") && !tok(pos + 1).is_keyword("with")) {
       std::vector<std::string> columns;
       for (++pos; pos < tokens.size() && !tok(pos).is_symbol(")"); ++pos) {
-        if (is_name(tok(pos))) columns.push_back(name_of(tok(pos)));
+        if (tok(pos).is_name()) columns.push_back(tok(pos).name());
       }
       statement.insert_columns = std::move(columns);
     } else if (tok(pos).is_keyword("default") && tok(pos + 1).is_keyword("values")) {
@@ -964,8 +958,8 @@ Result<std::string> resolve_tables(EngineConnection& connection, StatementState&
   // An alias left by an earlier statement (another namespace) must not capture a name
   // that this statement means differently (e.g. system.users as `users`).
   for (const Token& token : tokens) {
-    if (!is_name(token)) continue;
-    std::string name = name_of(token);
+    if (!token.is_name()) continue;
+    std::string name = token.name();
     if (statement.aliases.count(name) != 0 || connection.temp_declared.count(name) == 0) continue;
     connection.internal_ddl = true;
     std::string drop = "DROP TABLE IF EXISTS temp.\"" + name + "\"";

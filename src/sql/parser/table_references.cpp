@@ -4,19 +4,10 @@
 #include <set>
 #include <string>
 
-#include "common/string_util.h"
 
 namespace kalam {
 
 namespace {
-
-bool is_name(const Token& token) {
-  return token.kind == TokenKind::kIdentifier || token.kind == TokenKind::kQuotedIdentifier;
-}
-
-std::string name_of(const Token& token) {
-  return token.kind == TokenKind::kIdentifier ? to_lower(token.text) : token.text;
-}
 
 bool is_any_keyword(const Token& token, std::initializer_list<std::string_view> keywords) {
   for (std::string_view keyword : keywords) {
@@ -44,7 +35,7 @@ std::set<std::string> declared_names(const std::vector<Token>& tokens) {
   std::set<std::string> names;
   for (size_t idx = 1; idx + 1 < tokens.size(); ++idx) {
     const Token& before = tokens[idx - 1];
-    if (!is_name(tokens[idx])) continue;
+    if (!tokens[idx].is_name()) continue;
     if (!before.is_keyword("with") && !before.is_keyword("recursive") && !before.is_symbol(",")) continue;
     size_t after = idx + 1;
     if (tokens[after].is_symbol("(")) {
@@ -58,7 +49,7 @@ std::set<std::string> declared_names(const std::vector<Token>& tokens) {
     if (after + 1 < tokens.size() && tokens[after].is_keyword("as") &&
         (tokens[after + 1].is_symbol("(") || tokens[after + 1].is_keyword("not") ||
          tokens[after + 1].is_keyword("materialized"))) {
-      names.insert(name_of(tokens[idx]));
+      names.insert(tokens[idx].name());
     }
   }
   return names;
@@ -104,16 +95,16 @@ std::vector<TableReference> find_table_references(const std::vector<Token>& toke
     }
     if (!level.expect) continue;
     level.expect = false;
-    if (!is_name(token)) continue;
+    if (!token.is_name()) continue;
     TableReference reference;
     reference.first = reference.last = idx;
-    if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && is_name(tokens[idx + 2])) {
+    if (idx + 2 < tokens.size() && tokens[idx + 1].is_symbol(".") && tokens[idx + 2].is_name()) {
       reference.last = idx + 2;
     }
     idx = reference.last;
     const Token& next = idx + 1 < tokens.size() ? tokens[idx + 1] : tokens.back();
     if (next.is_symbol("(")) continue;  // a table-valued function
-    if (reference.first == reference.last && declared.count(name_of(token)) != 0) continue;
+    if (reference.first == reference.last && declared.count(token.name()) != 0) continue;
     reference.has_alias = next.is_keyword("as") || (next.kind == TokenKind::kQuotedIdentifier) ||
                           (next.kind == TokenKind::kIdentifier && !follows_without_alias(next));
     references.push_back(reference);

@@ -31,6 +31,10 @@ struct Token {
   // True for an identifier (not quoted) equal to `keyword` case-insensitively.
   bool is_keyword(std::string_view keyword) const;
   bool is_symbol(std::string_view symbol) const { return kind == TokenKind::kSymbol && text == symbol; }
+  // A bare or quoted identifier (a name of a table, column, namespace …).
+  bool is_name() const { return kind == TokenKind::kIdentifier || kind == TokenKind::kQuotedIdentifier; }
+  // The name an identifier means: bare names lower-cased, quoted ones as written.
+  std::string name() const;
 };
 
 struct SourcePosition {

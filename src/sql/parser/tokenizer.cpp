@@ -11,6 +11,8 @@ bool Token::is_keyword(std::string_view keyword) const {
   return kind == TokenKind::kIdentifier && iequals(text, keyword);
 }
 
+std::string Token::name() const { return kind == TokenKind::kIdentifier ? to_lower(text) : text; }
+
 Status syntax_error(const Token& token, std::string_view expected) {
   std::string shown = token.kind == TokenKind::kEnd ? std::string("end of statement") : token.text;
   if (shown.size() > 64) shown = shown.substr(0, 64) + "…";
