@@ -1,11 +1,14 @@
-// Writes valid encoded rows and keys as seeds for row_codec_fuzz and key_decoder_fuzz:
-//   write_seeds <corpus folder>   (writes <folder>/row_codec/* and <folder>/key_decoder/*)
+// Writes valid encoded rows, keys and Parquet files as seeds for row_codec_fuzz,
+// key_decoder_fuzz and parquet_reader_fuzz:
+//   write_seeds <corpus folder>   (writes <folder>/row_codec/*, <folder>/key_decoder/*,
+//                                  <folder>/parquet_reader/*)
 #include <cstdint>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <string>
 
+#include "parquet/parquet_writer.h"
 #include "storage/key_encoding.h"
 #include "storage/row_codec.h"
 
@@ -49,5 +52,30 @@ int main(int argc, char** argv) {
   key.append_int64(std::numeric_limits<int64_t>::min());
   key.append_string("");
   write(root + "/key_decoder/edges.bin", key.release());
+
+  // Small files: every page kind (dictionary and plain, NULLs, each codec).
+  using namespace kalam::parquet;
+  const std::vector<ColumnSpec> columns = {
+      {"id", kalam::DataType::kBigInt, 0, 0, false, 1},     {"room", kalam::DataType::kText, 0, 0, true, 2},
+      {"price", kalam::DataType::kDecimal, 20, 2, true, 3}, {"uid", kalam::DataType::kUuid, 0, 0, true, 4},
+      {"ok", kalam::DataType::kBoolean, 0, 0, true, 5},     {"x", kalam::DataType::kDouble, 0, 0, true, 6}};
+  std::vector<std::vector<kalam::Value>> rows;
+  for (int64_t n = 0; n < 40; ++n) {
+    rows.push_back({kalam::Value(n), n % 3 ? kalam::Value("room-" + std::to_string(n % 4)) : kalam::Value(),
+                    kalam::Value(std::to_string(n) + ".25"),
+                    kalam::Value("00000000-0000-4000-8000-0000000000" + std::to_string(10 + n)),
+                    kalam::Value(n % 2 == 0), kalam::Value(n / 7.0)});
+  }
+  for (const auto& [name, compression] :
+       {std::pair{"none", Compression::kNone}, std::pair{"snappy", Compression::kSnappy},
+        std::pair{"zstd", Compression::kZstd}}) {
+    WriterOptions options;
+    options.compression = compression;
+    options.row_group_rows = 16;
+    options.page_rows = 10;
+    auto file = write_parquet(columns, rows, options);
+    if (!file.is_ok()) return 1;
+    write(root + "/parquet_reader/" + name + ".parquet", *file);
+  }
   return 0;
 }

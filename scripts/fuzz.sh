@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ "${#TARGETS[@]}" -eq 0 ]; then
-  TARGETS=(sql_parser_fuzz sql_request_fuzz row_codec_fuzz key_decoder_fuzz)
+  TARGETS=(sql_parser_fuzz sql_request_fuzz row_codec_fuzz key_decoder_fuzz parquet_reader_fuzz)
 fi
 
 if [ ! -f build-fuzz/build.ninja ]; then

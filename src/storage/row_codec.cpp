@@ -5,6 +5,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/varint.h"
+
 namespace kalam {
 namespace {
 
@@ -13,21 +15,6 @@ constexpr uint8_t kDeletedFlag = 0x01;
 constexpr size_t kMaxVarintBytes = 10;
 // Smallest possible cell: one-byte column id + one-byte tag.
 constexpr size_t kMinCellBytes = 2;
-
-uint64_t zigzag_encode(int64_t value) {
-  return (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
-}
-int64_t zigzag_decode(uint64_t value) {
-  return static_cast<int64_t>(value >> 1) ^ -static_cast<int64_t>(value & 1);
-}
-
-void put_varint(std::string& out, uint64_t value) {
-  while (value >= 0x80) {
-    out += static_cast<char>((value & 0x7F) | 0x80);
-    value >>= 7;
-  }
-  out += static_cast<char>(value);
-}
 
 void put_cell(std::string& out, uint32_t column_id, const Value& value) {
   put_varint(out, column_id);
