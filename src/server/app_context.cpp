@@ -98,6 +98,7 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.tables = std::make_unique<TableStore>(*c.storage, *c.schema_registry, *c.ids);
   KALAM_RETURN_IF_ERROR(c.tables->upgrade_stored_format());
   KALAM_RETURN_IF_ERROR(c.tables->finish_interrupted_index_builds());
+  KALAM_RETURN_IF_ERROR(c.tables->open_cold_tier());
   c.users = std::make_unique<UserStore>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.users->load());
 

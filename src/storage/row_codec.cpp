@@ -12,6 +12,7 @@ namespace {
 
 enum class CellTag : uint8_t { kNull = 0, kFalse = 1, kTrue = 2, kInt64 = 3, kDouble = 4, kString = 5 };
 constexpr uint8_t kDeletedFlag = 0x01;
+constexpr uint8_t kColdFlag = 0x02;
 constexpr size_t kMaxVarintBytes = 10;
 // Smallest possible cell: one-byte column id + one-byte tag.
 constexpr size_t kMinCellBytes = 2;
@@ -85,7 +86,7 @@ class RowReader {
     KALAM_RETURN_IF_ERROR(read_byte(&version));
     if (version != kRowFormatVersion) return corrupt("unknown row format version " + std::to_string(version));
     KALAM_RETURN_IF_ERROR(read_byte(&flags));
-    if ((flags & ~kDeletedFlag) != 0) return corrupt("unknown row flags");
+    if ((flags & ~(kDeletedFlag | kColdFlag)) != 0) return corrupt("unknown row flags");
     header->deleted = (flags & kDeletedFlag) != 0;
     uint64_t raw = 0;
     KALAM_RETURN_IF_ERROR(read_varint(&raw));
@@ -97,6 +98,13 @@ class RowReader {
     header->schema_version = static_cast<int32_t>(schema_version);
     KALAM_RETURN_IF_ERROR(read_varint(&raw));
     header->seq = zigzag_decode(raw);
+    if ((flags & kColdFlag) != 0) {
+      ColdLocation& cold = header->cold.emplace();
+      KALAM_RETURN_IF_ERROR(read_varint(&cold.segment_id));
+      KALAM_RETURN_IF_ERROR(read_varint(&cold.ordinal));
+      if (cell_count != nullptr) *cell_count = 0;
+      return Status::ok();
+    }
     if (cell_count != nullptr) {
       KALAM_RETURN_IF_ERROR(read_varint(cell_count));
       if (*cell_count > remaining() / kMinCellBytes) return corrupt("cell count exceeds row size");
@@ -172,6 +180,7 @@ void copy_header(const RowHeader& header, StoredRow* row) {
   row->schema_version = header.schema_version;
   row->seq = header.seq;
   row->deleted = header.deleted;
+  row->cold = header.cold;
 }
 
 }  // namespace
@@ -210,10 +219,13 @@ std::string encode_row(const StoredRow& row) {
   std::string out;
   out.reserve(16 + row.cells.size() * 10);
   out += static_cast<char>(kRowFormatVersion);
-  out += static_cast<char>(row.deleted ? kDeletedFlag : 0);
+  out += static_cast<char>((row.deleted ? kDeletedFlag : 0) | (row.cold ? kColdFlag : 0));
   put_varint(out, zigzag_encode(row.schema_version));
   put_varint(out, zigzag_encode(row.seq));
-  if (ascending) {
+  if (row.cold) {
+    put_varint(out, row.cold->segment_id);
+    put_varint(out, row.cold->ordinal);
+  } else if (ascending) {
     put_varint(out, row.cells.size());
     for (const auto& [column_id, value] : row.cells) put_cell(out, column_id, value);
   } else {

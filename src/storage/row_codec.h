@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,10 +14,21 @@
 
 namespace kalam {
 
+// Where a flushed row's cells are: row `ordinal` (from 0, in file order) of cold
+// segment `segment_id` (docs/storage.md).
+struct ColdLocation {
+  uint64_t segment_id = 0;
+  uint64_t ordinal = 0;
+  bool operator==(const ColdLocation&) const = default;
+};
+
 struct StoredRow {
   int32_t schema_version = 1;  // the table schema version the row was written under
   int64_t seq = 0;             // _seq of the write
   bool deleted = false;        // _deleted: a tombstone
+  // Set for a cold pointer: the cells are in a Parquet segment, not in this value
+  // (`cells` is empty as decoded; the table store fills them from the segment).
+  std::optional<ColdLocation> cold;
   // Cells by column_id, ascending and unique. A column absent from the row (added after
   // the row was written) has no cell; a NULL cell is stored explicitly.
   std::vector<std::pair<uint32_t, Value>> cells;
@@ -29,13 +41,16 @@ struct RowHeader {
   int32_t schema_version = 1;
   int64_t seq = 0;
   bool deleted = false;
+  std::optional<ColdLocation> cold;
 };
 
 // Layout (all varints are LEB128, at most 10 bytes; signed ones are zigzag-encoded):
 //   byte    format version (kRowFormatVersion)
-//   byte    flags: bit 0 = deleted, other bits zero
+//   byte    flags: bit 0 = deleted, bit 1 = cold pointer, other bits zero
 //   varint  schema_version (signed)
 //   varint  seq (signed)
+//   cold pointer: varint segment_id, varint ordinal, and nothing after them
+//   otherwise:
 //   varint  cell count
 //   cells:  varint column_id, byte tag, payload
 //           tag 0 NULL, 1 false, 2 true (no payload); 3 int64 (signed varint);
@@ -44,7 +59,8 @@ struct RowHeader {
 // The format is persistent: never change tag values or layouts; add a version instead.
 inline constexpr uint8_t kRowFormatVersion = 1;
 
-// Encodes `row`. Cells are written in ascending column_id order even if `row.cells` is not
+// Encodes `row` (a cold pointer when row.cold is set: its cells are then not written).
+// Cells are written in ascending column_id order even if `row.cells` is not
 // sorted; if a column_id appears twice, its last cell wins. Never fails.
 std::string encode_row(const StoredRow& row);
 

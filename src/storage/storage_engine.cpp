@@ -428,7 +428,9 @@ Result<std::unique_ptr<StorageIterator>> StorageEngine::new_iterator(ColumnFamil
   return std::unique_ptr<StorageIterator>(new StorageIterator(std::move(impl)));
 }
 
-Status StorageEngine::write(const WriteBatch& batch) {
+Status StorageEngine::write(const WriteBatch& batch) { return write(batch, impl_->write_options.sync); }
+
+Status StorageEngine::write(const WriteBatch& batch, bool sync) {
   if (impl_->db == nullptr) return closed_error();
   if (batch.empty()) return Status::ok();
   const WriteBatch::Impl& ops = *batch.impl_;
@@ -454,7 +456,9 @@ Status StorageEngine::write(const WriteBatch& batch) {
     }
     if (!added.ok()) return storage_error("building write batch", added);
   }
-  rocksdb::Status status = impl_->db->Write(impl_->write_options, &rocks_batch);
+  rocksdb::WriteOptions write_options = impl_->write_options;
+  write_options.sync = sync;
+  rocksdb::Status status = impl_->db->Write(write_options, &rocks_batch);
   if (!status.ok()) return storage_error("write", status);
   return Status::ok();
 }

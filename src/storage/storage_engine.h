@@ -178,6 +178,9 @@ class StorageEngine {
   // Applies the batch atomically (WAL on; fsync'ed when options.sync_writes). An empty
   // batch is a no-op. The batch is left unchanged.
   Status write(const WriteBatch& batch);
+  // The same, fsync'ing the WAL when `sync` whatever options.sync_writes says (a flush's
+  // intent and commit records must be on disk before the files they describe change).
+  Status write(const WriteBatch& batch, bool sync);
 
   // Visits every key starting with `prefix` in ascending order, from one consistent
   // snapshot taken when the scan starts. An empty prefix visits the whole column family.

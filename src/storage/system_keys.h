@@ -13,6 +13,10 @@ inline constexpr std::string_view kTable = "tb:";      // tb:<namespace_id>.<tab
 inline constexpr std::string_view kUser = "us:";       // us:<user_id> -> JSON
 inline constexpr std::string_view kAudit = "au:";      // au:<big-endian audit snowflake> -> JSON
 inline constexpr std::string_view kMeta = "meta:";     // meta:<name> -> value
+// Cold tier (table_store/cold_segments.h); <tid> is 16 hex digits, <scope> the user id in hex:
+inline constexpr std::string_view kSegment = "sg:";      // sg:<tid><scope>/<segment id> -> JSON
+inline constexpr std::string_view kFlushState = "fs:";   // fs:<tid><scope> -> JSON
+inline constexpr std::string_view kFlushIntent = "fi:";  // fi:<segment id> -> JSON (a flush in progress)
 // rt:<user_id>/<family> -> "<current refresh token id> <refresh expiry, unix seconds>"
 inline constexpr std::string_view kRefreshFamily = "rt:";
 

@@ -7,10 +7,18 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 namespace kalam {
+
+// The lock-table key of a row (all families share one space: table ids are unique).
+inline std::string row_lock_key(std::string_view row_key) {
+  std::string key("R");
+  key.append(row_key);
+  return key;
+}
 
 class KeyLockTable {
  public:

@@ -95,6 +95,7 @@ class CursorBase : public RowCursor {
     if (total_ != nullptr) total_->fetch_add(entries_, std::memory_order_relaxed);
   }
   void count_into(std::atomic<uint64_t>* total) { total_ = total; }
+  void read_cold_through(const ColdSegments* cold) { cold_ = cold; }
 
   bool valid() const override { return valid_; }
   const std::string& key() const override { return key_; }
@@ -147,11 +148,21 @@ class CursorBase : public RowCursor {
     KALAM_ASSIGN_OR_RETURN(bool exists,
                            storage_.get_into(table_.family, row_key, &value_buffer_, snapshot()));
     if (!exists) return false;
-    KALAM_RETURN_IF_ERROR(decode_stored_row(value_buffer_, spec_.columns, &row_));
+    KALAM_RETURN_IF_ERROR(decode_into_row(value_buffer_));
     return true;
   }
 
+  // Decodes a stored value into row_; a cold row's cells come from its segment.
+  Status decode_into_row(std::string_view value) {
+    KALAM_RETURN_IF_ERROR(decode_stored_row(value, spec_.columns, &row_));
+    if (!row_.cold) return Status::ok();
+    if (cold_ == nullptr) return Status(ErrorCode::kInternalStorageError, "cold row without a cold tier");
+    return cold_->fill(&cold_context_, *row_.cold, spec_.columns, &row_);
+  }
+
   const StorageEngine& storage_;
+  const ColdSegments* cold_ = nullptr;
+  ColdReadContext cold_context_;
   ReadView view_;
   ScopeRef table_;
   ScanSpec spec_;
@@ -266,7 +277,7 @@ class PrimaryKeyCursor : public CursorBase {
       ++entries_;
       if (step.from_base) {
         key_.assign(step.key);
-        KALAM_RETURN_IF_ERROR(decode_stored_row(base_->value(), spec_.columns, &row_));
+        KALAM_RETURN_IF_ERROR(decode_into_row(base_->value()));
         merged_.consume(step);
       } else {
         const PendingRow& pending = step.pending->second;
@@ -321,7 +332,7 @@ class IndexCursor : public CursorBase {
         project_row(*fetched.pending->row, spec_.columns, &row_);
       } else {
         if (!fetched.value) continue;  // no row: not expected from a consistent index
-        KALAM_RETURN_IF_ERROR(decode_stored_row(*fetched.value, spec_.columns, &row_));
+        KALAM_RETURN_IF_ERROR(decode_into_row(*fetched.value));
       }
       key_ = std::move(fetched.row_key);
       if (accept(row_)) return found();
@@ -502,11 +513,13 @@ class SeqCursor : public CursorBase {
 
 Result<std::unique_ptr<RowCursor>> open_row_cursor(const StorageEngine& storage, const ReadView& view,
                                                    const ScopeRef& table, const ScanSpec& spec,
-                                                   std::atomic<uint64_t>* entries_read) {
+                                                   std::atomic<uint64_t>* entries_read,
+                                                   const ColdSegments* cold) {
   switch (spec.access) {
     case ScanSpec::Access::kPrimaryKey: {
       auto cursor = std::make_unique<PrimaryKeyCursor>(storage, view, table, spec);
       cursor->count_into(entries_read);
+      cursor->read_cold_through(cold);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }
@@ -518,12 +531,14 @@ Result<std::unique_ptr<RowCursor>> open_row_cursor(const StorageEngine& storage,
       }
       auto cursor = std::make_unique<IndexCursor>(storage, view, table, spec, index->column_ids.size());
       cursor->count_into(entries_read);
+      cursor->read_cold_through(cold);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }
     case ScanSpec::Access::kSeq: {
       auto cursor = std::make_unique<SeqCursor>(storage, view, table, spec);
       cursor->count_into(entries_read);
+      cursor->read_cold_through(cold);
       KALAM_RETURN_IF_ERROR(cursor->open());
       return std::unique_ptr<RowCursor>(std::move(cursor));
     }

@@ -6,14 +6,17 @@
 #include <atomic>
 #include <memory>
 
+#include "table_store/cold_segments.h"
 #include "table_store/table_store.h"
 
 namespace kalam {
 
-// `entries_read` receives the cursor's entries_read() when it is destroyed.
+// `entries_read` receives the cursor's entries_read() when it is destroyed; cold rows
+// are read through `cold`.
 Result<std::unique_ptr<RowCursor>> open_row_cursor(const StorageEngine& storage, const ReadView& view,
                                                    const ScopeRef& table, const ScanSpec& spec,
-                                                   std::atomic<uint64_t>* entries_read);
+                                                   std::atomic<uint64_t>* entries_read,
+                                                   const ColdSegments* cold);
 
 // Decodes a stored row value: every cell, or only `columns` (sorted ids).
 Status decode_stored_row(std::string_view value, const std::vector<uint32_t>* columns, StoredRow* out);

@@ -44,13 +44,8 @@ constexpr size_t kIndexOpOverhead = 64;
 
 constexpr size_t kMaxProblems = 100;
 
-// Lock-table keys: rows (all families share one space: table ids are unique) and
-// UNIQUE values.
-std::string row_lock(std::string_view row_key) {
-  std::string key("R");
-  key.append(row_key);
-  return key;
-}
+// Lock-table keys: rows and UNIQUE values.
+std::string row_lock(std::string_view row_key) { return row_lock_key(row_key); }
 std::string unique_lock(std::string_view value_prefix) {
   std::string key("U");
   key.append(value_prefix);
@@ -203,7 +198,8 @@ TableStore::TableStore(StorageEngine& storage, SchemaRegistry& registry, Snowfla
       registry_(registry),
       ids_(ids),
       locks_(std::make_unique<KeyLockTable>()),
-      sequencer_(std::make_unique<CommitSequencer>(ids)) {}
+      sequencer_(std::make_unique<CommitSequencer>(ids)),
+      cold_(std::make_unique<ColdSegments>(storage, kColdCacheBytes)) {}
 
 TableStore::~TableStore() = default;
 
@@ -238,7 +234,20 @@ Result<std::optional<StoredRow>> TableStore::get(const ReadView& view, const Sco
   if (!exists) return std::optional<StoredRow>();
   StoredRow row;
   KALAM_RETURN_IF_ERROR(decode_stored_row(value, columns, &row));
+  if (row.cold) {
+    ColdReadContext context;
+    KALAM_RETURN_IF_ERROR(cold_->fill(&context, *row.cold, columns, &row));
+  }
   return std::optional<StoredRow>(std::move(row));
+}
+
+Result<StoredRow> TableStore::decode_full(std::string_view value) const {
+  KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
+  if (row.cold) {
+    ColdReadContext context;
+    KALAM_RETURN_IF_ERROR(cold_->fill(&context, *row.cold, nullptr, &row));
+  }
+  return row;
 }
 
 Result<std::unique_ptr<RowCursor>> TableStore::open_cursor(const ReadView& view, const ScopeRef& table,
@@ -247,9 +256,9 @@ Result<std::unique_ptr<RowCursor>> TableStore::open_cursor(const ReadView& view,
     // The latest state: the iterator's implicit snapshot comes after this visible_seq.
     ReadView latest = view;
     latest.visible_seq = visible_seq();
-    return open_row_cursor(storage_, latest, table, spec, &entries_read_);
+    return open_row_cursor(storage_, latest, table, spec, &entries_read_, cold_.get());
   }
-  return open_row_cursor(storage_, view, table, spec, &entries_read_);
+  return open_row_cursor(storage_, view, table, spec, &entries_read_, cold_.get());
 }
 
 // ---- writes -------------------------------------------------------------------------
@@ -270,7 +279,7 @@ Result<std::optional<StoredRow>> TableStore::read_for_transaction(WriteSet& writ
     writes.note_read(key, table.family, 0);
     return std::optional<StoredRow>();
   }
-  KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
+  KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_full(value));
   writes.note_read(key, table.family, row.seq);
   return std::optional<StoredRow>(std::move(row));
 }
@@ -610,7 +619,7 @@ Result<bool> TableStore::any_live_row(const TableSchema& schema, int64_t now_us,
   KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(family, prefix, prefix_successor(prefix)));
   int64_t ttl = schema.table_type == TableType::kStream ? schema.options.ttl_seconds : 0;
   for (iterator->seek(prefix); iterator->valid(); iterator->next()) {
-    KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(iterator->value()));
+    KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_full(iterator->value()));
     if (row.deleted || stream_row_expired(ttl, row, now_us)) continue;
     if (pred(row)) return true;
   }
@@ -687,7 +696,7 @@ Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, siz
       std::string index_prefix = index_scope_prefix(schema.table_id, index_id, parts.scope);
       KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(family, key, &value));
       if (!exists) continue;
-      KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
+      KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_full(value));
       if (row.deleted) continue;
       entry.values = index_values(schema, *index, row);
       entry.value_prefix = index_value_prefix(index_prefix, entry.values);
@@ -703,7 +712,7 @@ Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, siz
       std::string row_key = entry.scope_prefix + entry.pk;
       KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(family, row_key, &value));
       if (!exists) continue;
-      KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_row(value));
+      KALAM_ASSIGN_OR_RETURN(StoredRow row, decode_full(value));
       if (row.deleted) continue;
       std::vector<Value> values = index_values(schema, *index, row);
       if (values != entry.values) continue;  // the writer maintained the entry itself
@@ -857,7 +866,7 @@ Result<ConsistencyReport> TableStore::check_table(const TableSchema& schema) con
       std::string key(rows->key());
       ++report.rows;
       KALAM_ASSIGN_OR_RETURN(RowKeyParts parts, split_row_key(key));
-      auto decoded = decode_row(rows->value());
+      auto decoded = decode_full(rows->value());
       if (!decoded.is_ok()) {
         problem("row " + key_to_hex(key) + " does not decode: " + decoded.status().message());
         continue;
@@ -913,7 +922,7 @@ Result<ConsistencyReport> TableStore::check_table(const TableSchema& schema) con
       std::string row_key = row_scope_prefix(schema.table_id, *scope) + std::string(*pk);
       KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(family, row_key, &value, snapshot.get()));
       auto row =
-          exists ? decode_row(value) : Result<StoredRow>(Status(ErrorCode::kInternalStorageError, "absent"));
+          exists ? decode_full(value) : Result<StoredRow>(Status(ErrorCode::kInternalStorageError, "absent"));
       if (!row.is_ok() || row->deleted) {
         problem("index '" + index.name + "' entry " + key_to_hex(entry) + " has no live row");
         continue;

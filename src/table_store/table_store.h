@@ -29,6 +29,7 @@
 #include "common/status.h"
 #include "common/value.h"
 #include "live/live_query_manager.h"
+#include "parquet/parquet_schema.h"
 #include "storage/row_codec.h"
 #include "storage/storage_engine.h"
 #include "table_store/write_set.h"
@@ -39,6 +40,8 @@ class SchemaRegistry;
 class SnowflakeGenerator;
 class KeyLockTable;
 class CommitSequencer;
+class ColdSegments;
+struct SegmentInfo;
 
 // One scope of one table as a statement sees it.
 struct ScopeRef {
@@ -195,6 +198,8 @@ class TableStore {
   // step of the last write, new _seq values run up to that far ahead of the clock.)
   static Result<int64_t> last_seq_on_disk(const StorageEngine& storage);
   static constexpr int64_t kHighWaterStepMs = 1000;
+  // Decoded cold column chunks kept in memory (LRU).
+  static constexpr size_t kColdCacheBytes = 64u << 20;
 
   // The highest _seq such that every commit that drew a _seq up to it has finished
   // (written or failed): a reader of the `_seq` index up to it misses nothing.
@@ -258,6 +263,47 @@ class TableStore {
   // Returns the number of rows deleted.
   Result<uint64_t> evict_expired(const TableSchema& schema, int64_t now_us, size_t batch_rows = 1000);
 
+  // ---- the cold tier (docs/storage.md) --------------------------------------------
+
+  ColdSegments& cold() { return *cold_; }
+  const ColdSegments& cold() const { return *cold_; }
+
+  struct FlushRequest {
+    std::shared_ptr<const TableSchema> schema;  // USER or SHARED
+    std::string scope;                          // user id, or "" for SHARED
+    std::string directory;                      // where batch-N.parquet and manifest.json go
+    parquet::Compression compression = parquet::Compression::kSnappy;
+    size_t row_group_rows = 16'384;
+    std::function<bool()> cancelled;  // polled between rows; true abandons the flush
+  };
+  struct FlushOutcome {
+    bool skipped = false;  // nothing to flush
+    uint64_t rows = 0;     // rows written to the segment (tombstones included)
+    uint64_t tombstones = 0;
+    uint64_t bytes = 0;
+    std::string path;
+  };
+
+  // Flushes one scope (spec/storage.md § Cold tier): the newest version of every row
+  // written since the scope's last flush (tombstones as `_deleted = true` rows) goes
+  // into a new `batch-N.parquet` (temp file, fsync, rename), the manifest is rewritten,
+  // then the segment is registered and the flushed hot rows become cold pointers (live
+  // rows) or disappear (tombstones), in batches under their row locks; a row a writer
+  // changed meanwhile stays hot. Crash points (common/crash_point.h): flush.before_file,
+  // flush.after_temp_file, flush.after_rename, flush.after_manifest,
+  // flush.after_register, flush.during_pointers, flush.after_pointers. A crash before
+  // the registration leaves nothing behind after open_cold_tier(); after it, the flush is
+  // finished at start-up. Errors: kCancelled, storage and I/O errors (the segment is
+  // then abandoned as by a crash).
+  Result<FlushOutcome> flush_scope(const FlushRequest& request);
+
+  // Rows of one scope written since its last flush (versions; tombstones included).
+  Result<uint64_t> unflushed_rows(const TableSchema& schema, std::string_view scope) const;
+
+  // Loads the cold registry and finishes or undoes the flushes a crash interrupted.
+  // Runs at start-up, before any request.
+  Status open_cold_tier();
+
   // Entries (rows, index or _seq entries) examined by every cursor closed so far: what a
   // read really touched (benchmarks, system.stats).
   uint64_t entries_read() const { return entries_read_.load(std::memory_order_relaxed); }
@@ -276,6 +322,17 @@ class TableStore {
   void build_batch(WriteSet& writes, const WriteBatch& extra, WriteBatch* batch) const;
   // After the batch of build_batch is written: the high-water mark it carried is on disk.
   void mark_written(const WriteSet& writes);
+  // Decodes a stored row value, reading a cold row's cells from its segment.
+  Result<StoredRow> decode_full(std::string_view value) const;
+  // Turns the flushed hot rows of `segment` (`entries`: row key, _seq and _deleted per
+  // file row, in file order) into cold pointers, or deletes them (tombstones).
+  struct FlushedRow {
+    std::string key;
+    int64_t seq = 0;
+    bool deleted = false;
+  };
+  Status point_rows_to_segment(const SegmentInfo& segment, const std::vector<FlushedRow>& entries);
+  Status finish_interrupted_flush(const SegmentInfo& segment);
   void index_deltas(WriteSet& writes, const ScopeRef& table, std::string_view pk,
                     const std::optional<StoredRow>& old_row, const std::optional<StoredRow>& new_row) const;
 
@@ -284,6 +341,7 @@ class TableStore {
   SnowflakeGenerator& ids_;
   std::unique_ptr<KeyLockTable> locks_;
   std::unique_ptr<CommitSequencer> sequencer_;
+  std::unique_ptr<ColdSegments> cold_;
   mutable std::atomic<uint64_t> entries_read_{0};
   std::atomic<int64_t> persisted_high_water_{0};  // the highest _seq written as the mark
 };

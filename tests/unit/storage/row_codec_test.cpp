@@ -293,3 +293,33 @@ TEST(RowCodecTest, RandomCorruptionNeverCrashes) {
 
 }  // namespace
 }  // namespace kalam
+
+namespace kalam {
+namespace {
+
+TEST(RowCodecCold, ColdPointerRoundTripsWithoutCells) {
+  StoredRow pointer;
+  pointer.schema_version = 4;
+  pointer.seq = 123456789;
+  pointer.cold = ColdLocation{0xABCDEF0123456789ull, 70000};
+  pointer.cells = {{1, Value(int64_t{5})}};  // not written: the cells are in the segment
+  const std::string encoded = encode_row(pointer);
+  auto decoded = decode_row(encoded);
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_EQ(decoded->cold, pointer.cold);
+  EXPECT_TRUE(decoded->cells.empty());
+  EXPECT_EQ(decoded->seq, pointer.seq);
+  EXPECT_EQ(decoded->schema_version, 4);
+  auto header = decode_row_header(encoded);
+  ASSERT_TRUE(header.is_ok());
+  EXPECT_EQ(header->cold, pointer.cold);
+  StoredRow some;
+  ASSERT_TRUE(decode_row_columns(encoded, {1, 2}, &some).is_ok());
+  EXPECT_EQ(some.cold, pointer.cold);
+  // A hot row has no location; trailing bytes after a pointer are corruption.
+  EXPECT_FALSE(decode_row(encode_row(StoredRow{}))->cold.has_value());
+  EXPECT_EQ(decode_row(encoded + "x").status().code(), ErrorCode::kInternalStorageError);
+}
+
+}  // namespace
+}  // namespace kalam
