@@ -14,6 +14,8 @@
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "common/ids.h"
+#include "jobs/cold_storage_jobs.h"
+#include "jobs/job_manager.h"
 #include "jobs/stream_eviction.h"
 #include "sql/executor/handler_registry.h"
 #include "sql/executor/handlers/storage/storage_rules.h"
@@ -30,6 +32,8 @@ struct AppContext::Components {
   std::unique_ptr<SnowflakeGenerator> ids;
   std::unique_ptr<SchemaRegistry> schema_registry;
   std::unique_ptr<TableStore> tables;
+  std::unique_ptr<JobManager> jobs;
+  std::unique_ptr<ColdStorageJobs> cold_jobs;
   std::unique_ptr<UserStore> users;
   std::unique_ptr<AuthService> auth;
   ExecutorServices services;
@@ -99,6 +103,14 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   KALAM_RETURN_IF_ERROR(c.tables->upgrade_stored_format());
   KALAM_RETURN_IF_ERROR(c.tables->finish_interrupted_index_builds());
   KALAM_RETURN_IF_ERROR(c.tables->open_cold_tier());
+  JobManagerOptions job_options;
+  job_options.max_concurrent = static_cast<size_t>(std::max<int64_t>(config.jobs.max_concurrent, 1));
+  job_options.max_retries = config.jobs.max_retries;
+  job_options.retry_backoff_ms = config.jobs.retry_backoff_ms;
+  c.jobs = std::make_unique<JobManager>(*c.storage, job_options);
+  c.cold_jobs = std::make_unique<ColdStorageJobs>(*c.tables, *c.schema_registry, *c.jobs, c.config);
+  c.cold_jobs->register_executors();
+  KALAM_RETURN_IF_ERROR(c.jobs->open());
   c.users = std::make_unique<UserStore>(*c.storage);
   KALAM_RETURN_IF_ERROR(c.users->load());
 
@@ -125,6 +137,8 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.services.users = c.users.get();
   c.services.ids = c.ids.get();
   c.services.config = &c.config;
+  c.services.jobs = c.jobs.get();
+  c.services.cold_jobs = c.cold_jobs.get();
   c.services.secrets_key =
       config.storage.secrets_key.empty() ? c.config.auth.jwt_secret : config.storage.secrets_key;
   register_all_handlers(c.handlers, c.services);
@@ -173,6 +187,8 @@ Status AppContext::start() {
   c.stream_eviction = std::make_unique<StreamEvictionScheduler>(
       *c.tables, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds));
   c.stream_eviction->start();
+  c.jobs->start();
+  c.cold_jobs->start();
   return Status::ok();
 }
 
@@ -185,6 +201,10 @@ void AppContext::stop() {
   if (c.http) c.http->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
   if (c.router) c.router->shutdown();
   if (c.stream_eviction) c.stream_eviction->stop();
+  if (c.cold_jobs) c.cold_jobs->stop();
+  // Running jobs stop at their next checkpoint; one still running after the timeout is
+  // marked failed by the next start-up ("server restarted during execution").
+  if (c.jobs) c.jobs->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
   if (c.storage) {
     Status status = c.storage->flush_memtables();
     if (!status.is_ok()) spdlog::error("flushing RocksDB at shutdown failed: {}", status.to_string());

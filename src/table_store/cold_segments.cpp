@@ -289,6 +289,27 @@ Result<FlushState> ColdSegments::flush_state(uint64_t table_id, std::string_view
   return state;
 }
 
+Result<int64_t> ColdSegments::last_flush_at(uint64_t table_id) const {
+  int64_t latest = 0;
+  Status decoded = Status::ok();
+  KALAM_RETURN_IF_ERROR(storage_.scan_prefix(
+      ColumnFamily::kSystem, system_keys::make(system_keys::kFlushState, hex16(table_id)),
+      [&](std::string_view, std::string_view value) {
+        boost::system::error_code ec;
+        boost::json::value parsed = boost::json::parse(value, ec);
+        const boost::json::value* at =
+            !ec && parsed.is_object() ? parsed.as_object().if_contains("last_flush_at_us") : nullptr;
+        if (at == nullptr || !at->is_int64()) {
+          decoded = Status(ErrorCode::kInternalStorageError, "corrupt flush state");
+          return false;
+        }
+        latest = std::max(latest, at->as_int64());
+        return true;
+      }));
+  KALAM_RETURN_IF_ERROR(decoded);
+  return latest;
+}
+
 void ColdSegments::put_flush_state(WriteBatch& batch, uint64_t table_id, std::string_view scope,
                                    const FlushState& state) {
   boost::json::object out;

@@ -93,6 +93,8 @@ class ColdSegments {
   void unpublish(uint64_t segment_id);
 
   Result<FlushState> flush_state(uint64_t table_id, std::string_view scope) const;
+  // The latest last_flush_at_us over the table's scopes (0 when never flushed).
+  Result<int64_t> last_flush_at(uint64_t table_id) const;
   static void put_flush_state(WriteBatch& batch, uint64_t table_id, std::string_view scope,
                               const FlushState& state);
   static void delete_flush_states(WriteBatch& batch, uint64_t table_id);

@@ -82,6 +82,19 @@ std::string seq_scope_prefix(uint64_t table_id, std::string_view scope) {
   return encoder.release();
 }
 
+std::string seq_table_prefix(uint64_t table_id) {
+  KeyEncoder encoder = kind_encoder(IndexKind::kSeq);
+  encoder.append_u64(table_id);
+  return encoder.release();
+}
+
+Result<std::string> scope_of_seq_key(std::string_view key) {
+  if (key.empty()) return Status(ErrorCode::kInternalStorageError, "empty _seq key");
+  KeyDecoder decoder(key.substr(1));
+  KALAM_RETURN_IF_ERROR(skip_table_id(decoder));
+  return decoder.read_string();
+}
+
 std::string seq_key(std::string_view seq_scope_prefix, int64_t seq) {
   KeyEncoder encoder;
   encoder.append_raw(seq_scope_prefix);

@@ -57,6 +57,9 @@ inline std::string_view pk_suffix(std::string_view row_key, size_t scope_prefix_
 // `_seq` index.
 std::string seq_scope_prefix(uint64_t table_id, std::string_view scope);
 std::string seq_key(std::string_view seq_scope_prefix, int64_t seq);
+// [kSeq][table_id]: every `_seq` entry of one table; and the scope of one such entry.
+std::string seq_table_prefix(uint64_t table_id);
+Result<std::string> scope_of_seq_key(std::string_view key);
 // The _seq of a `_seq` key of that scope.
 Result<int64_t> seq_of_seq_key(std::string_view key, size_t seq_scope_prefix_size);
 

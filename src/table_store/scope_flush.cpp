@@ -83,6 +83,31 @@ Result<uint64_t> TableStore::unflushed_rows(const TableSchema& schema, std::stri
   return count;
 }
 
+Result<std::vector<TableStore::ScopeBacklog>> TableStore::unflushed_scopes(const TableSchema& schema) const {
+  std::vector<ScopeBacklog> out;
+  const std::string table_prefix = seq_table_prefix(schema.table_id);
+  const std::string table_end = prefix_successor(table_prefix);
+  KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(ColumnFamily::kIndex, table_prefix, table_end));
+  iterator->seek(table_prefix);
+  while (iterator->valid()) {
+    KALAM_ASSIGN_OR_RETURN(std::string scope, scope_of_seq_key(iterator->key()));
+    const std::string prefix = seq_scope_prefix(schema.table_id, scope);
+    KALAM_ASSIGN_OR_RETURN(FlushState state, cold_->flush_state(schema.table_id, scope));
+    ScopeBacklog backlog;
+    backlog.scope = scope;
+    for (iterator->seek(seq_key(prefix, state.flushed_seq + 1));
+         iterator->valid() && iterator->key().substr(0, prefix.size()) == prefix; iterator->next()) {
+      if (backlog.rows++ == 0) {
+        KALAM_ASSIGN_OR_RETURN(backlog.oldest_seq, seq_of_seq_key(iterator->key(), prefix.size()));
+      }
+    }
+    if (backlog.rows > 0) out.push_back(std::move(backlog));
+    iterator->seek(prefix_successor(prefix));
+  }
+  KALAM_RETURN_IF_ERROR(iterator->status());
+  return out;
+}
+
 Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& request) {
   const TableSchema& schema = *request.schema;
   if (schema.table_type == TableType::kStream) {

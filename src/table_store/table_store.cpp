@@ -628,19 +628,26 @@ Result<bool> TableStore::any_live_row(const TableSchema& schema, int64_t now_us,
 }
 
 Result<uint64_t> TableStore::count_live_rows(const TableSchema& schema, int64_t now_us) const {
+  KALAM_ASSIGN_OR_RETURN(RowCounts counts, count_live_rows_by_tier(schema, now_us));
+  return counts.hot + counts.cold;
+}
+
+Result<TableStore::RowCounts> TableStore::count_live_rows_by_tier(const TableSchema& schema,
+                                                                  int64_t now_us) const {
   std::string prefix = row_table_prefix(schema.table_id);
   ColumnFamily family = row_family(schema.table_type);
   KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(family, prefix, prefix_successor(prefix)));
   int64_t ttl = schema.table_type == TableType::kStream ? schema.options.ttl_seconds : 0;
-  uint64_t count = 0;
+  RowCounts counts;
   for (iterator->seek(prefix); iterator->valid(); iterator->next()) {
     KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(iterator->value()));
     StoredRow row;
     row.seq = header.seq;
-    if (!header.deleted && !stream_row_expired(ttl, row, now_us)) ++count;
+    if (header.deleted || stream_row_expired(ttl, row, now_us)) continue;
+    ++(header.cold ? counts.cold : counts.hot);
   }
   KALAM_RETURN_IF_ERROR(iterator->status());
-  return count;
+  return counts;
 }
 
 Status TableStore::build_index(const TableSchema& schema, uint32_t index_id, size_t batch_rows,

@@ -228,6 +228,12 @@ class TableStore {
 
   // Live rows of the table over all scopes (tombstones and expired STREAM rows excluded).
   Result<uint64_t> count_live_rows(const TableSchema& schema, int64_t now_us) const;
+  // The same, split into rows held in RocksDB and rows whose cells are in cold segments.
+  struct RowCounts {
+    uint64_t hot = 0;
+    uint64_t cold = 0;
+  };
+  Result<RowCounts> count_live_rows_by_tier(const TableSchema& schema, int64_t now_us) const;
   // Whether a live row of any scope satisfies `pred`.
   Result<bool> any_live_row(const TableSchema& schema, int64_t now_us,
                             const std::function<bool(const StoredRow&)>& pred) const;
@@ -299,6 +305,15 @@ class TableStore {
 
   // Rows of one scope written since its last flush (versions; tombstones included).
   Result<uint64_t> unflushed_rows(const TableSchema& schema, std::string_view scope) const;
+  // Every scope of the table with rows written since its last flush: how many, and the
+  // oldest one's _seq. Reads the `_seq` index: one seek per scope, then only the
+  // unflushed entries.
+  struct ScopeBacklog {
+    std::string scope;
+    uint64_t rows = 0;
+    int64_t oldest_seq = 0;
+  };
+  Result<std::vector<ScopeBacklog>> unflushed_scopes(const TableSchema& schema) const;
 
   // Loads the cold registry and finishes or undoes the flushes a crash interrupted.
   // Runs at start-up, before any request.

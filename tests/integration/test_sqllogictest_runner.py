@@ -161,7 +161,7 @@ class RunnerAgainstRealServerTest(unittest.TestCase):
             NULL
 
             statement error
-            STORAGE FLUSH TABLE nowhere.t
+            SHOW LIVE QUERIES
 
             bogus record
             SELECT 1

@@ -12,6 +12,8 @@ class UserStore;
 class SnowflakeGenerator;
 class LiveQueryManager;
 class TableStore;
+class JobManager;
+class ColdStorageJobs;
 struct ServerConfig;
 
 struct ExecutorServices {
@@ -21,8 +23,10 @@ struct ExecutorServices {
   UserStore* users = nullptr;
   SnowflakeGenerator* ids = nullptr;
   const ServerConfig* config = nullptr;
-  LiveQueryManager* live = nullptr;  // receives committed row changes (may be null)
-  std::string secrets_key;           // key material for sealing storage credentials
+  LiveQueryManager* live = nullptr;      // receives committed row changes (may be null)
+  std::string secrets_key;               // key material for sealing storage credentials
+  JobManager* jobs = nullptr;            // system.jobs, KILL JOB (null: no background jobs)
+  ColdStorageJobs* cold_jobs = nullptr;  // flush and cleanup jobs (null: no background jobs)
 };
 
 }  // namespace kalam

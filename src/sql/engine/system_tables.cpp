@@ -5,6 +5,7 @@
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
+#include "jobs/job_manager.h"
 #include "sql/context/authorization.h"
 #include "sql/context/table_access.h"
 #include "storage/audit_log.h"
@@ -222,6 +223,37 @@ std::vector<SystemTableDef> build_defs() {
                             Value(std::string(index.state == IndexState::kReady ? "ready" : "building")),
                             optional_text(index.created_by), optional_time(index.created_at_us)});
           }
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "jobs",
+      {{"job_id", DataType::kText, {"pk", "nn"}},
+       {"job_type", DataType::kText, {"nn"}},
+       {"status", DataType::kText, {"nn"}},
+       {"parameters", DataType::kJson, {"nn"}},
+       {"message", DataType::kText, {}},
+       {"error", DataType::kText, {}},
+       {"idempotency_key", DataType::kText, {"nn"}},
+       {"retry_count", DataType::kInt, {"nn"}},
+       {"max_retries", DataType::kInt, {"nn"}},
+       {"created_by", DataType::kText, {"nn"}},
+       {"created_at", DataType::kTimestamp, {"nn"}},
+       {"started_at", DataType::kTimestamp, {}},
+       {"finished_at", DataType::kTimestamp, {}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        if (services.jobs == nullptr) return rows;
+        const bool all = role_at_least(ctx.role, Role::kDba);
+        for (const JobRecord& job : services.jobs->list()) {
+          if (!all && job.created_by != ctx.user_id) continue;
+          rows.push_back({Value(job.job_id), Value(std::string(job_type_name(job.type))),
+                          Value(std::string(job_status_name(job.status))), Value(job.parameters_json),
+                          optional_text(job.message), optional_text(job.error), Value(job.idempotency_key),
+                          Value(job.retry_count), Value(job.max_retries), Value(job.created_by),
+                          Value(job.created_at_us), optional_time(job.started_at_us),
+                          optional_time(job.finished_at_us)});
         }
         return rows;
       }});

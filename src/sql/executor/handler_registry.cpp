@@ -9,6 +9,8 @@
 #include "sql/executor/handlers/index/drop_index_handler.h"
 #include "sql/executor/handlers/index/reindex_handler.h"
 #include "sql/executor/handlers/index/show_indexes_handler.h"
+#include "sql/executor/handlers/job/flush_table_handler.h"
+#include "sql/executor/handlers/job/kill_job_handler.h"
 #include "sql/executor/handlers/namespace/alter_namespace_handler.h"
 #include "sql/executor/handlers/namespace/create_namespace_handler.h"
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
@@ -108,10 +110,14 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kAlterUser, std::make_unique<AlterUserHandler>(services));
   registry.add(K::kDropUser, std::make_unique<DropUserHandler>(services));
   registry.add(K::kShowUsers, std::make_unique<ShowUsersHandler>(services));
-  // Not built yet (flush and jobs, live queries): each answers
-  // NOT_IMPLEMENTED naming the feature until its issue lands.
-  for (K kind : {K::kFlushTable, K::kFlushAll, K::kKillJob, K::kShowJobs, K::kSubscribe, K::kKillLiveQuery,
-                 K::kShowLiveQueries}) {
+  // Flush and jobs
+  registry.add(K::kFlushTable, std::make_unique<FlushTableHandler>(services));
+  registry.add(K::kFlushAll, std::make_unique<FlushAllHandler>(services));
+  registry.add(K::kKillJob, std::make_unique<KillJobHandler>(services));
+  registry.add(K::kShowJobs, std::make_unique<ShowJobsHandler>(services));
+  // Not built yet (live queries): each answers NOT_IMPLEMENTED naming the feature until
+  // its issue lands.
+  for (K kind : {K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
     registry.add(kind, std::make_unique<NotImplementedHandler>(services));
   }
 }

@@ -882,6 +882,45 @@ Result<StatementBody> parse_check_table(Parser& parser) {
   return StatementBody(std::move(stmt));
 }
 
+// STORAGE FLUSH TABLE [ns.]t | FLUSH TABLE [ns.]t
+Result<StatementBody> parse_flush_table(Parser& parser) {
+  FlushTableStmt stmt;
+  parser.accept_keyword("storage");
+  parser.accept_keywords({"flush", "table"});
+  KALAM_ASSIGN_OR_RETURN(stmt.table, parse_table_ref(parser));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+// STORAGE FLUSH ALL [IN [NAMESPACE] ns] | FLUSH ALL TABLES [IN [NAMESPACE] ns]
+Result<StatementBody> parse_flush_all(Parser& parser) {
+  FlushAllStmt stmt;
+  const bool storage_form = parser.accept_keyword("storage");
+  parser.accept_keywords({"flush", "all"});
+  if (!storage_form) KALAM_RETURN_IF_ERROR(parser.expect_keyword("tables"));
+  if (parser.accept_keyword("in")) {
+    parser.accept_keyword("namespace");
+    KALAM_ASSIGN_OR_RETURN(stmt.namespace_id, parser.parse_identifier("namespace"));
+  }
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+// KILL JOB 'id'
+Result<StatementBody> parse_kill_job(Parser& parser) {
+  KillJobStmt stmt;
+  parser.accept_keywords({"kill", "job"});
+  KALAM_ASSIGN_OR_RETURN(stmt.job_id, parser.parse_string("job id"));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_show_jobs(Parser& parser) {
+  parser.accept_keywords({"show", "jobs"});
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(ShowJobsStmt{});
+}
+
 // CREATE VIEW [IF NOT EXISTS] [ns.]v [(col, …)] AS <SELECT | WITH … SELECT | VALUES …>
 Result<StatementBody> parse_create_view(Parser& parser, const std::vector<Token>& tokens,
                                         std::string_view text) {
@@ -1182,6 +1221,18 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kCheckTable:
       body = parse_check_table(parser);
+      break;
+    case StatementKind::kFlushTable:
+      body = parse_flush_table(parser);
+      break;
+    case StatementKind::kFlushAll:
+      body = parse_flush_all(parser);
+      break;
+    case StatementKind::kKillJob:
+      body = parse_kill_job(parser);
+      break;
+    case StatementKind::kShowJobs:
+      body = parse_show_jobs(parser);
       break;
     case StatementKind::kCreateView:
       body = parse_create_view(parser, tokens, text);

@@ -249,13 +249,31 @@ struct DropViewStmt {
   TableRef view;
 };
 
+// STORAGE FLUSH TABLE [ns.]t (also FLUSH TABLE [ns.]t)
+struct FlushTableStmt {
+  TableRef table;
+};
+
+// STORAGE FLUSH ALL [IN [NAMESPACE] ns] (also FLUSH ALL TABLES [IN ns])
+struct FlushAllStmt {
+  std::string namespace_id;  // "" = the request's default namespace
+};
+
+// KILL JOB 'FL-8f3a2c1d9e0b'
+struct KillJobStmt {
+  std::string job_id;
+};
+
+struct ShowJobsStmt {};
+
 using StatementBody =
     std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
                  DropStorageStmt, ShowStoragesStmt, CheckStorageStmt, CreateUserStmt, AlterUserStmt,
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
                  ShowStatsStmt, ExplainStmt, DescribeTableStmt, CreateIndexStmt, DropIndexStmt, ReindexStmt,
-                 ShowIndexesStmt, CheckTableStmt, CreateViewStmt, DropViewStmt>;
+                 ShowIndexesStmt, CheckTableStmt, CreateViewStmt, DropViewStmt, FlushTableStmt, FlushAllStmt,
+                 KillJobStmt, ShowJobsStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

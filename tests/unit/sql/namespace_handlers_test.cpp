@@ -154,9 +154,9 @@ TEST_F(ExecutorTest, EmptyAndOversizedBatches) {
 }
 
 TEST_F(ExecutorTest, NotYetBuiltStatementsAnswerNotImplemented) {
-  auto outcome = run("root", Role::kSystem, "STORAGE FLUSH TABLE chat.messages");
+  auto outcome = run("root", Role::kSystem, "SHOW LIVE QUERIES");
   ASSERT_EQ(error_of(outcome), ErrorCode::kNotImplemented);
-  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "STORAGE FLUSH TABLE");
+  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "SHOW LIVE QUERIES");
 }
 
 // A handler that outlives the deadline: the executor must report TIMEOUT.

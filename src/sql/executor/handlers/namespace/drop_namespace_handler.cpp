@@ -4,6 +4,7 @@
 
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
+#include "jobs/cold_storage_jobs.h"
 #include "sql/context/audit.h"
 #include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
@@ -34,9 +35,11 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
   }
   std::vector<std::pair<std::string, std::string>> dropped;
   std::vector<uint64_t> table_ids;
+  std::vector<std::string> qualified_names;
   for (const TableDef* table : tables) {
     dropped.emplace_back(table->namespace_id, table->table_name);
     table_ids.push_back(table->table_id);
+    qualified_names.push_back(table->qualified_name());
     // The tables' data goes in the same batch (range deletes per table id).
     TableStore::delete_table(change.batch(), table->table_id);
   }
@@ -50,6 +53,10 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP NAMESPACE"));
   KALAM_RETURN_IF_ERROR(change.commit());
   for (uint64_t table_id : table_ids) KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
+  for (size_t idx = 0; idx < table_ids.size() && services_.cold_jobs != nullptr; ++idx) {
+    auto cleanup = services_.cold_jobs->request_cleanup(table_ids[idx], qualified_names[idx], ctx.user_id);
+    if (!cleanup.is_ok()) return std::move(cleanup).status();
+  }
   if (ctx.default_namespace == stmt.name) ctx.default_namespace.clear();
   return ExecutionResult(SuccessResult{"Namespace '" + stmt.name + "' dropped", 1});
 }

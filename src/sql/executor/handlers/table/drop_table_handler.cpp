@@ -4,6 +4,7 @@
 #include "sql/executor/handlers/table/drop_table_handler.h"
 
 #include "catalog/table_schema.h"
+#include "jobs/cold_storage_jobs.h"
 #include "sql/context/audit.h"
 #include "sql/context/table_access.h"
 #include "sql/executor/handlers/table/table_rules.h"
@@ -49,6 +50,11 @@ Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const D
   KALAM_RETURN_IF_ERROR(change.commit());
   // A commit that read the old catalog may still be writing: remove what it leaves.
   KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
+  // Its cold files go in the background (the name is free already).
+  if (services_.cold_jobs != nullptr) {
+    auto cleanup = services_.cold_jobs->request_cleanup(table_id, qualified, ctx.user_id);
+    if (!cleanup.is_ok()) return std::move(cleanup).status();
+  }
   return ExecutionResult(SuccessResult{"Table '" + qualified + "' dropped", 1});
 }
 
