@@ -1,6 +1,7 @@
 // Named crash points (RocksDB's TEST_SYNC_POINT idea, for crashes): a test starts the
-// server with KALAMDB_CRASH_POINT=<name>, and the process kills itself with SIGKILL the
-// first time it reaches crash_point(<name>), exactly as `kill -9` at that instant would.
+// server with KALAMDB_CRASH_POINT=<name> (or <name>@<n>), and the process kills itself
+// with SIGKILL the first (or n-th) time it reaches crash_point(<name>), exactly as
+// `kill -9` at that instant would.
 // Without the variable a crash point costs one predictable branch.
 #pragma once
 

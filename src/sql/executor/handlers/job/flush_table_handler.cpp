@@ -48,8 +48,8 @@ Result<ExecutionResult> FlushTableHandler::execute(ExecutionContext& ctx, const 
   if (flush.job.status == JobStatus::kSkipped) {
     result.message = "Nothing to flush in " + name + " (job " + flush.job.job_id + " skipped)";
   } else if (flush.existing) {
-    result.message = "Flush job " + flush.job.job_id + " already " + std::string(job_status_name(flush.job.status)) +
-                     " for " + name;
+    result.message = "Flush job " + flush.job.job_id + " already " +
+                     std::string(job_status_name(flush.job.status)) + " for " + name;
   } else {
     result.message = "Flush job " + flush.job.job_id + " created for " + name;
   }

@@ -15,7 +15,8 @@ Status KillJobHandler::check_authorization(const ExecutionContext&, const KillJo
 
 Result<ExecutionResult> KillJobHandler::execute(ExecutionContext& ctx, const KillJobStmt& stmt) {
   auto not_found = [&] {
-    return Status(ErrorCode::kNotFoundJob, "Job '" + stmt.job_id + "' not found").with_detail("name", stmt.job_id);
+    return Status(ErrorCode::kNotFoundJob, "Job '" + stmt.job_id + "' not found")
+        .with_detail("name", stmt.job_id);
   };
   if (services_.jobs == nullptr) return not_found();
   std::optional<JobRecord> job = services_.jobs->find(stmt.job_id);
