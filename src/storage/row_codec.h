@@ -35,6 +35,7 @@ struct StoredRow {
 
   // The cell of `column_id`, or nullptr when the row has none. Binary search.
   const Value* cell(uint32_t column_id) const;
+  Value* cell(uint32_t column_id) { return const_cast<Value*>(std::as_const(*this).cell(column_id)); }
 };
 
 struct RowHeader {

@@ -223,6 +223,7 @@ Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& req
     return outcome;
   }
   if (Status finished = writer.finish(); !finished.is_ok()) return abandon(finished);
+
   if (fsync(file.fd) != 0) return abandon(io_error("cannot fsync", temp_path));
   ::close(file.fd);
   file.fd = -1;
@@ -285,7 +286,6 @@ Status TableStore::point_rows_to_segment(const SegmentInfo& segment, const std::
   const ColumnFamily family =
       def != nullptr && def->schema ? row_family(def->schema->table_type) : ColumnFamily::kRows;
   const std::string seq_prefix = seq_scope_prefix(segment.table_id, segment.scope);
-  std::string value;
   for (size_t begin = 0; begin < entries.size(); begin += kPointerBatchRows) {
     const size_t end = std::min(entries.size(), begin + kPointerBatchRows);
     std::vector<std::string> lock_keys;
@@ -294,25 +294,36 @@ Status TableStore::point_rows_to_segment(const SegmentInfo& segment, const std::
     lock_keys.erase(std::unique(lock_keys.begin(), lock_keys.end()), lock_keys.end());
     KeyLockGuard locked(*locks_, std::move(lock_keys));
     WriteBatch batch;
-    for (size_t idx = begin; idx < end; ++idx) {
-      const FlushedRow& entry = entries[idx];
-      if (entry.key.empty()) continue;
-      // Under the lock: only the exact version flushed is replaced (a writer's newer
-      // version stays hot and shadows the cold copy).
-      KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(family, entry.key, &value));
-      if (!exists) continue;
-      KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(value));
-      if (header.cold || header.seq != entry.seq) continue;
-      if (entry.deleted) {
-        batch.del(family, entry.key);
-        batch.del(ColumnFamily::kIndex, seq_key(seq_prefix, entry.seq));
-        continue;
+    // Under the locks: only the exact version flushed is replaced (a writer's newer
+    // version stays hot and shadows the cold copy). The batch's keys ascend, so one
+    // iterator over their range reads them all.
+    size_t first = begin;
+    while (first < end && entries[first].key.empty()) ++first;
+    if (first < end) {
+      const std::string& last_key = entries[end - 1].key.empty() ? entries[first].key : entries[end - 1].key;
+      std::string upper = last_key;
+      upper.push_back('\0');
+      KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(family, entries[first].key, upper));
+      iterator->seek(entries[first].key);
+      for (size_t idx = first; idx < end && iterator->valid(); ++idx) {
+        const FlushedRow& entry = entries[idx];
+        if (entry.key.empty()) continue;
+        while (iterator->valid() && iterator->key() < entry.key) iterator->next();
+        if (!iterator->valid() || iterator->key() != entry.key) continue;
+        KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(iterator->value()));
+        if (header.cold || header.seq != entry.seq) continue;
+        if (entry.deleted) {
+          batch.del(family, entry.key);
+          batch.del(ColumnFamily::kIndex, seq_key(seq_prefix, entry.seq));
+          continue;
+        }
+        StoredRow pointer;
+        pointer.schema_version = segment.schema_version;
+        pointer.seq = entry.seq;
+        pointer.cold = ColdLocation{segment.segment_id, static_cast<uint64_t>(idx)};
+        batch.put(family, entry.key, encode_row(pointer));
       }
-      StoredRow pointer;
-      pointer.schema_version = segment.schema_version;
-      pointer.seq = entry.seq;
-      pointer.cold = ColdLocation{segment.segment_id, static_cast<uint64_t>(idx)};
-      batch.put(family, entry.key, encode_row(pointer));
+      KALAM_RETURN_IF_ERROR(iterator->status());
     }
     if (end == entries.size()) ColdSegments::remove_intent(batch, segment.segment_id);
     KALAM_RETURN_IF_ERROR(storage_.write(batch, end == entries.size()));
