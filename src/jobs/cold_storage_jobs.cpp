@@ -10,6 +10,7 @@
 
 #include "common/ids.h"
 #include "common/time_util.h"
+#include "storage/system_keys.h"
 #include "table_store/cold_segments.h"
 
 namespace kalam {
@@ -38,6 +39,10 @@ std::string replace_all(std::string text, std::string_view from, const std::stri
   }
   return text;
 }
+
+// A scheduled job that failed (after its retries) is created again an hour later at the
+// earliest, not at every scheduler pass.
+constexpr int64_t kFailedJobPauseUs = 3600LL * 1'000'000;
 
 std::string flush_key(const TableSchema& schema) { return "flush:" + schema.qualified_name(); }
 
@@ -94,9 +99,9 @@ Result<std::string> cold_directory(const CatalogSnapshot& catalog, const TableSc
   return (std::filesystem::path(storage->base_directory) / expanded).lexically_normal().string();
 }
 
-ColdStorageJobs::ColdStorageJobs(TableStore& tables, SchemaRegistry& registry, JobManager& jobs,
-                                 const ServerConfig& config)
-    : tables_(tables), registry_(registry), jobs_(jobs), config_(config) {}
+ColdStorageJobs::ColdStorageJobs(TableStore& tables, SchemaRegistry& registry, UserStore& users,
+                                 JobManager& jobs, const ServerConfig& config)
+    : tables_(tables), registry_(registry), users_(users), jobs_(jobs), config_(config) {}
 
 ColdStorageJobs::~ColdStorageJobs() { stop(); }
 
@@ -105,6 +110,8 @@ void ColdStorageJobs::register_executors() {
       JobType::kFlush, [this](JobControl& control) { return run_flush(control); }, true);
   jobs_.set_executor(
       JobType::kCleanup, [this](JobControl& control) { return run_cleanup(control); }, true);
+  jobs_.set_executor(
+      JobType::kUserCleanup, [this](JobControl& control) { return run_user_cleanup(control); }, true);
 }
 
 Result<ColdStorageJobs::FlushJob> ColdStorageJobs::request_flush(const TableSchema& schema,
@@ -171,10 +178,8 @@ Result<JobResult> ColdStorageJobs::run_flush(JobControl& control) {
                                               std::to_string(bytes) + " bytes"};
 }
 
-Result<JobResult> ColdStorageJobs::run_cleanup(JobControl& control) {
-  KALAM_ASSIGN_OR_RETURN(auto params, read_table_parameters(control.record().parameters_json));
+Result<uint64_t> ColdStorageJobs::delete_segment_files(const std::vector<SegmentInfo>& segments) {
   ColdSegments& cold = tables_.cold();
-  KALAM_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, cold.segments_of_table(params.first));
   uint64_t files = 0;
   std::set<std::string> directories;
   for (const SegmentInfo& segment : segments) {
@@ -192,12 +197,83 @@ Result<JobResult> ColdStorageJobs::run_cleanup(JobControl& control) {
     std::filesystem::remove(directory + "/manifest.json", ignored);
     std::filesystem::remove(directory, ignored);  // only when empty
   }
+  return files;
+}
+
+Result<JobResult> ColdStorageJobs::run_cleanup(JobControl& control) {
+  KALAM_ASSIGN_OR_RETURN(auto params, read_table_parameters(control.record().parameters_json));
+  KALAM_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments, tables_.cold().segments_of_table(params.first));
+  KALAM_ASSIGN_OR_RETURN(uint64_t files, delete_segment_files(segments));
   WriteBatch batch;
   ColdSegments::delete_flush_states(batch, params.first);
   KALAM_RETURN_IF_ERROR(tables_.storage().write(batch, true));
-  for (const SegmentInfo& segment : segments) cold.unpublish(segment.segment_id);
+  for (const SegmentInfo& segment : segments) tables_.cold().unpublish(segment.segment_id);
   return JobResult{JobStatus::kCompleted,
                    "deleted " + std::to_string(files) + " cold file(s) of dropped table " + params.second};
+}
+
+namespace {
+
+// Marks a dropped user's data purged (user_cleanup jobs), for the deletion it belongs to.
+std::string purged_key(std::string_view user_id) { return system_keys::make("ucd:", user_id); }
+
+}  // namespace
+
+Result<JobResult> ColdStorageJobs::run_user_cleanup(JobControl& control) {
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(control.record().parameters_json, ec);
+  if (ec || !parsed.is_object() || !parsed.as_object().contains("user_id") ||
+      !parsed.as_object().at("user_id").is_string() || !parsed.as_object().contains("deleted_at_us")) {
+    return Status(ErrorCode::kInternalError, "bad job parameters");
+  }
+  const std::string user_id(parsed.as_object().at("user_id").as_string());
+  const std::string deleted_at = boost::json::serialize(parsed.as_object().at("deleted_at_us"));
+  auto catalog = registry_.snapshot();
+  uint64_t tables = 0, files = 0;
+  for (const TableDef* def : catalog->tables()) {
+    if (!def->schema || def->schema->table_type == TableType::kShared) continue;
+    if (control.cancelled()) return Status(ErrorCode::kCancelled, "user cleanup cancelled");
+    const TableSchema& schema = *def->schema;
+    KALAM_RETURN_IF_ERROR(tables_.purge_scope(schema, user_id));
+    KALAM_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                           tables_.cold().segments_of(schema.table_id, user_id));
+    KALAM_ASSIGN_OR_RETURN(uint64_t deleted, delete_segment_files(segments));
+    WriteBatch batch;
+    ColdSegments::delete_scope_records(batch, schema.table_id, user_id);
+    KALAM_RETURN_IF_ERROR(tables_.storage().write(batch, true));
+    for (const SegmentInfo& segment : segments) tables_.cold().unpublish(segment.segment_id);
+    files += deleted;
+    ++tables;
+  }
+  WriteBatch done;
+  done.put(ColumnFamily::kSystem, purged_key(user_id), deleted_at);
+  KALAM_RETURN_IF_ERROR(tables_.storage().write(done, true));
+  return JobResult{JobStatus::kCompleted, "purged the rows of dropped user " + user_id + " from " +
+                                              std::to_string(tables) + " table(s), " + std::to_string(files) +
+                                              " cold file(s)"};
+}
+
+Result<size_t> ColdStorageJobs::schedule_user_cleanups(int64_t now_us) {
+  const int64_t grace_us = config_.user_management.deletion_grace_period_days * 86'400'000'000LL;
+  size_t created = 0;
+  for (const UserRecord& user : users_.all()) {
+    if (!user.is_deleted() || now_us - user.deleted_at_us < grace_us) continue;
+    KALAM_ASSIGN_OR_RETURN(auto purged,
+                           tables_.storage().get(ColumnFamily::kSystem, purged_key(user.user_id)));
+    if (purged && *purged == std::to_string(user.deleted_at_us)) continue;
+    const std::string key = "user_cleanup:" + user.user_id;
+    if (auto last = jobs_.latest(key);
+        last && last->status == JobStatus::kFailed && now_us - last->finished_at_us < kFailedJobPauseUs) {
+      continue;
+    }
+    boost::json::object params;
+    params["user_id"] = user.user_id;
+    params["deleted_at_us"] = user.deleted_at_us;
+    KALAM_ASSIGN_OR_RETURN(
+        auto submitted, jobs_.submit(JobType::kUserCleanup, key, boost::json::serialize(params), "system"));
+    if (!submitted.existing) ++created;
+  }
+  return created;
 }
 
 Result<size_t> ColdStorageJobs::schedule_due_flushes(int64_t now_us) {
@@ -251,6 +327,8 @@ void ColdStorageJobs::scheduler_loop() {
     lock.unlock();
     auto created = schedule_due_flushes(now_unix_micros());
     if (!created.is_ok()) spdlog::warn("flush scheduler: {}", created.status().message());
+    auto cleanups = schedule_user_cleanups(now_unix_micros());
+    if (!cleanups.is_ok()) spdlog::warn("user cleanup scheduler: {}", cleanups.status().message());
     lock.lock();
   }
 }

@@ -1,5 +1,6 @@
 // The cold-tier jobs (spec/storage.md § Jobs): flush (STORAGE FLUSH TABLE/ALL and the
-// policy scheduler), cleanup after DROP TABLE, and where a scope's files go.
+// policy scheduler), cleanup after DROP TABLE, user cleanup after DROP USER, and where a
+// scope's files go.
 #pragma once
 
 #include <condition_variable>
@@ -8,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "config/server_config.h"
 #include "jobs/job_manager.h"
@@ -25,12 +27,13 @@ Result<std::string> cold_directory(const CatalogSnapshot& catalog, const TableSc
 
 class ColdStorageJobs {
  public:
-  ColdStorageJobs(TableStore& tables, SchemaRegistry& registry, JobManager& jobs, const ServerConfig& config);
+  ColdStorageJobs(TableStore& tables, SchemaRegistry& registry, UserStore& users, JobManager& jobs,
+                  const ServerConfig& config);
   ~ColdStorageJobs();  // stops the scheduler
   ColdStorageJobs(const ColdStorageJobs&) = delete;
   ColdStorageJobs& operator=(const ColdStorageJobs&) = delete;
 
-  // Registers the flush and cleanup executors. Call before JobManager::open().
+  // Registers the flush, cleanup and user-cleanup executors. Call before JobManager::open().
   void register_executors();
 
   struct FlushJob {
@@ -52,17 +55,27 @@ class ColdStorageJobs {
   // is older than the interval). Returns the number of jobs created.
   Result<size_t> schedule_due_flushes(int64_t now_us);
 
-  // The scheduler thread: schedule_due_flushes every [flush] check_interval_seconds.
+  // One pass of the user-cleanup scheduler: a `user_cleanup` job for every user dropped
+  // more than [user_management] deletion_grace_period_days ago whose data was not purged
+  // yet. The job deletes the user's rows (hot and cold) in every USER and STREAM table.
+  Result<size_t> schedule_user_cleanups(int64_t now_us);
+
+  // The scheduler thread: schedule_due_flushes and schedule_user_cleanups every
+  // [flush] check_interval_seconds.
   void start();
   void stop();
 
  private:
   Result<JobResult> run_flush(JobControl& control);
   Result<JobResult> run_cleanup(JobControl& control);
+  Result<JobResult> run_user_cleanup(JobControl& control);
+  // Deletes the files of `segments`, their manifests and (empty) folders.
+  Result<uint64_t> delete_segment_files(const std::vector<SegmentInfo>& segments);
   void scheduler_loop();
 
   TableStore& tables_;
   SchemaRegistry& registry_;
+  UserStore& users_;
   JobManager& jobs_;
   const ServerConfig& config_;
   std::mutex mutex_;

@@ -328,6 +328,16 @@ std::optional<JobRecord> JobManager::find(const std::string& job_id) const {
   return it->second.record;
 }
 
+std::optional<JobRecord> JobManager::latest(const std::string& idempotency_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::optional<JobRecord> found;
+  for (const auto& [id, entry] : jobs_) {
+    if (entry.record.idempotency_key != idempotency_key) continue;
+    if (!found || entry.record.created_at_us > found->created_at_us) found = entry.record;
+  }
+  return found;
+}
+
 std::vector<JobRecord> JobManager::list() const {
   std::vector<JobRecord> out;
   {

@@ -126,6 +126,8 @@ class JobManager {
   Result<JobRecord> kill(const std::string& job_id);
 
   std::optional<JobRecord> find(const std::string& job_id) const;
+  // The most recently created job with this idempotency key, if any.
+  std::optional<JobRecord> latest(const std::string& idempotency_key) const;
   // Every job, oldest first.
   std::vector<JobRecord> list() const;
   // Waits until the job has finished (tests, benchmarks); nullopt on timeout.

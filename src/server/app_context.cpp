@@ -32,10 +32,11 @@ struct AppContext::Components {
   std::unique_ptr<SnowflakeGenerator> ids;
   std::unique_ptr<SchemaRegistry> schema_registry;
   std::unique_ptr<TableStore> tables;
-  std::unique_ptr<JobManager> jobs;
-  std::unique_ptr<ColdStorageJobs> cold_jobs;
   std::unique_ptr<UserStore> users;
   std::unique_ptr<AuthService> auth;
+  // After what they use: destroyed first (their threads stop in stop()).
+  std::unique_ptr<JobManager> jobs;
+  std::unique_ptr<ColdStorageJobs> cold_jobs;
   ExecutorServices services;
   HandlerRegistry handlers;
   std::unique_ptr<SqlExecutor> executor;
@@ -103,16 +104,16 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   KALAM_RETURN_IF_ERROR(c.tables->upgrade_stored_format());
   KALAM_RETURN_IF_ERROR(c.tables->finish_interrupted_index_builds());
   KALAM_RETURN_IF_ERROR(c.tables->open_cold_tier());
+  c.users = std::make_unique<UserStore>(*c.storage);
+  KALAM_RETURN_IF_ERROR(c.users->load());
   JobManagerOptions job_options;
   job_options.max_concurrent = static_cast<size_t>(std::max<int64_t>(config.jobs.max_concurrent, 1));
   job_options.max_retries = config.jobs.max_retries;
   job_options.retry_backoff_ms = config.jobs.retry_backoff_ms;
   c.jobs = std::make_unique<JobManager>(*c.storage, job_options);
-  c.cold_jobs = std::make_unique<ColdStorageJobs>(*c.tables, *c.schema_registry, *c.jobs, c.config);
+  c.cold_jobs = std::make_unique<ColdStorageJobs>(*c.tables, *c.schema_registry, *c.users, *c.jobs, c.config);
   c.cold_jobs->register_executors();
   KALAM_RETURN_IF_ERROR(c.jobs->open());
-  c.users = std::make_unique<UserStore>(*c.storage);
-  KALAM_RETURN_IF_ERROR(c.users->load());
 
   AuthSettings auth_settings;
   auth_settings.jwt_secret = c.config.auth.jwt_secret;

@@ -326,6 +326,12 @@ void ColdSegments::delete_flush_states(WriteBatch& batch, uint64_t table_id) {
   batch.del_range(ColumnFamily::kSystem, segments, prefix_successor(segments));
 }
 
+void ColdSegments::delete_scope_records(WriteBatch& batch, uint64_t table_id, std::string_view scope) {
+  batch.del(ColumnFamily::kSystem, flush_state_key(table_id, scope));
+  const std::string segments = scope_prefix(table_id, scope);
+  batch.del_range(ColumnFamily::kSystem, segments, prefix_successor(segments));
+}
+
 void ColdSegments::put_intent(WriteBatch& batch, const SegmentInfo& info) {
   batch.put(ColumnFamily::kSystem, intent_key(info.segment_id), encode_segment(info));
 }

@@ -97,7 +97,9 @@ class ColdSegments {
   Result<int64_t> last_flush_at(uint64_t table_id) const;
   static void put_flush_state(WriteBatch& batch, uint64_t table_id, std::string_view scope,
                               const FlushState& state);
+  // Every flush state and segment record of a table / of one scope of it.
   static void delete_flush_states(WriteBatch& batch, uint64_t table_id);
+  static void delete_scope_records(WriteBatch& batch, uint64_t table_id, std::string_view scope);
   // A flush about to write `info`'s file; removed in the flush's final batch.
   static void put_intent(WriteBatch& batch, const SegmentInfo& info);
   static void remove_intent(WriteBatch& batch, uint64_t segment_id);

@@ -398,6 +398,19 @@ Status TableStore::finish_interrupted_flush(const SegmentInfo& segment) {
   return point_rows_to_segment(segment, entries);
 }
 
+Status TableStore::purge_scope(const TableSchema& schema, std::string_view scope) {
+  WriteBatch batch;
+  auto purge = [&batch](ColumnFamily family, const std::string& prefix) {
+    batch.del_range(family, prefix, prefix_successor(prefix));
+  };
+  purge(row_family(schema.table_type), row_scope_prefix(schema.table_id, scope));
+  purge(ColumnFamily::kIndex, seq_scope_prefix(schema.table_id, scope));
+  for (const IndexDef& index : schema.indexes) {
+    purge(ColumnFamily::kIndex, index_scope_prefix(schema.table_id, index.index_id, scope));
+  }
+  return storage_.write(batch, true);
+}
+
 Status TableStore::open_cold_tier() {
   std::vector<SegmentInfo> committed;
   KALAM_RETURN_IF_ERROR(cold_->open(&committed));

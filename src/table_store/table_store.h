@@ -215,6 +215,11 @@ class TableStore {
 
   // ---- tables and indexes (DDL, jobs, admin) ---------------------------------------
 
+  // Deletes one scope's rows, `_seq` and index entries (a user-cleanup job: the user was
+  // dropped, so nobody writes there), in one synced batch of range deletes. Cold files
+  // are the caller's (ColdSegments). STREAM expiry entries are left to eviction.
+  Status purge_scope(const TableSchema& schema, std::string_view scope);
+
   // Range deletes of all of a table's data (rows, _seq, index, expiry entries).
   static void delete_table(WriteBatch& batch, uint64_t table_id);
   // Range deletes of one index's entries.

@@ -34,7 +34,8 @@ def epoch_us(iso):
 class ColdStorageTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server(extra_env={"KALAMDB_FLUSH_CHECK_INTERVAL_SECONDS": "1"}).start()
+        cls.server = Server(extra_env={"KALAMDB_FLUSH_CHECK_INTERVAL_SECONDS": "1",
+                                       "KALAMDB_USER_MANAGEMENT_DELETION_GRACE_PERIOD_DAYS": "0"}).start()
         cls.root = cls.server.bearer("root", ROOT_PASSWORD)
         for user, role in (("alice", "user"), ("bob", "user"), ("svc1", "service"), ("svc2", "service")):
             resp = cls.server.sql("CREATE USER %s WITH PASSWORD '%s-pass-1' ROLE %s" % (user, user, role), cls.root)
@@ -224,8 +225,29 @@ class ColdStorageTest(unittest.TestCase):
         self.assertTrue(job)
         self.assertEqual(glob.glob(os.path.join(self.server.data_dir, "data", "storage", "chat", "messages", "*", "*")), [])
         # The name is free at once, and the new table starts empty.
-        self.sql("CREATE USER TABLE chat.messages (id BIGINT PRIMARY KEY, room TEXT)", self.root)
+        self.sql("CREATE USER TABLE chat.messages (id BIGINT PRIMARY KEY, room TEXT NOT NULL, body TEXT, "
+                 "price DECIMAL(10,2), at TIMESTAMP, seen BOOLEAN, score DOUBLE)", self.root)
         self.assertEqual(self.rows("SELECT count(*) FROM chat.messages", self.alice), [[0]])
+
+    def test_5_drop_user_removes_their_rows_and_files(self):
+        self.insert(self.alice, 0, 300)
+        self.insert(self.bob, 0, 400)
+        job_id = self.sql("STORAGE FLUSH TABLE chat.messages", self.root)["results"][0]["rows"][0][0]
+        self.assertEqual(self.wait_job(job_id)[0], "completed")
+        self.insert(self.bob, 1000, 50)  # hot rows too
+        self.assertTrue(glob.glob(os.path.join(self.user_dir("bob"), "batch-*.parquet")))
+        self.sql("DROP USER bob", self.root)
+        # With a grace period of 0 days the next scheduler pass purges bob's data.
+        job = self.wait_for(lambda: self.rows("SELECT status, message FROM system.jobs WHERE job_type = "
+                                              "'user_cleanup' AND status = 'completed'", self.root),
+                            "the user cleanup job")
+        self.assertIn("bob", job[0][1])
+        self.assertFalse(os.path.exists(self.user_dir("bob")))
+        stats = self.stats()
+        self.assertEqual(stats["hot_rows"] + stats["cold_rows"], 300)  # alice's rows only
+        self.assertEqual(self.rows("SELECT count(*) FROM chat.messages", self.alice), [[300]])
+        self.assertTrue(glob.glob(os.path.join(self.user_dir("alice"), "batch-*.parquet")))
+        self.assertEqual(self.rows("CHECK TABLE chat.messages", self.root)[0][2], "ok")
 
 
 if __name__ == "__main__":
