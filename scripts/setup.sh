@@ -22,39 +22,27 @@ for pkg in "${PACKAGES[@]}"; do
   fi
 done
 
+apt_install() {
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  echo "setup: installing $*"
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
+}
+
 if [ "${#missing[@]}" -gt 0 ]; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  echo "setup: installing ${missing[*]}"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  apt_install "${missing[@]}"
 fi
 
 # Node.js runs the test helper that reads our Parquet files with DuckDB
 # (tests/parquet, npm @duckdb/node-api). A machine with Node.js already (for example from
 # NodeSource, whose package conflicts with Debian's npm) keeps it.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  echo "setup: installing nodejs npm"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
+  apt_install nodejs npm
 fi
 (cd tests/parquet && npm ci --no-audit --no-fund --loglevel=error)
 
 BUILD_TYPE="${KALAM_BUILD_TYPE:-RelWithDebInfo}"
-cmake -S . -B build -G Ninja -DCMAKE_# Node.js runs the test helper that reads our Parquet files with DuckDB
-# (tests/parquet, npm @duckdb/node-api). A machine with Node.js already (for example from
-# NodeSource, whose package conflicts with Debian's npm) keeps it.
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-  echo "setup: installing nodejs npm"
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm
-fi
-(cd tests/parquet && npm ci --no-audit --no-fund --loglevel=error)
-
-BUILD_TYPE="$BUILD_TYPE" -DKALAM_BUILD_TESTS=ON -DKALAM_BUILD_BENCH=ON
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DKALAM_BUILD_TESTS=ON -DKALAM_BUILD_BENCH=ON
 cmake --build build -j2
 echo "setup: done. Start the server with ./build/kalamdb-server"
