@@ -113,6 +113,9 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
   c.jobs = std::make_unique<JobManager>(*c.storage, job_options);
   c.cold_jobs = std::make_unique<ColdStorageJobs>(*c.tables, *c.schema_registry, *c.users, *c.jobs, c.config);
   c.cold_jobs->register_executors();
+  c.stream_eviction = std::make_unique<StreamEvictionScheduler>(
+      *c.tables, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds),
+      c.jobs.get());
   KALAM_RETURN_IF_ERROR(c.jobs->open());
 
   AuthSettings auth_settings;
@@ -185,8 +188,6 @@ Status AppContext::start() {
         router->handle(std::move(request), std::move(respond));
       });
   KALAM_RETURN_IF_ERROR(c.http->start());
-  c.stream_eviction = std::make_unique<StreamEvictionScheduler>(
-      *c.tables, *c.schema_registry, std::chrono::seconds(c.config.stream.eviction_interval_seconds));
   c.stream_eviction->start();
   c.jobs->start();
   c.cold_jobs->start();

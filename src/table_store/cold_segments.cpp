@@ -142,6 +142,26 @@ size_t chunk_bytes(const std::vector<Value>& values) {
   return bytes;
 }
 
+// Every segment record (or intent) under `prefix`, by segment id.
+Result<std::vector<SegmentInfo>> scan_segments(const StorageEngine& storage, const std::string& prefix) {
+  std::vector<SegmentInfo> out;
+  Status decoded = Status::ok();
+  KALAM_RETURN_IF_ERROR(
+      storage.scan_prefix(ColumnFamily::kSystem, prefix, [&](std::string_view, std::string_view value) {
+        auto info = decode_segment(value);
+        if (!info.is_ok()) {
+          decoded = info.status();
+          return false;
+        }
+        out.push_back(std::move(*info));
+        return true;
+      }));
+  KALAM_RETURN_IF_ERROR(decoded);
+  std::sort(out.begin(), out.end(),
+            [](const SegmentInfo& a, const SegmentInfo& b) { return a.segment_id < b.segment_id; });
+  return out;
+}
+
 }  // namespace
 
 struct ColdSegments::Cache {
@@ -164,33 +184,11 @@ ColdSegments::ColdSegments(StorageEngine& storage, size_t cache_bytes)
 ColdSegments::~ColdSegments() = default;
 
 Status ColdSegments::open(std::vector<SegmentInfo>* committed) {
-  std::vector<SegmentInfo> segments;
-  Status decoded = Status::ok();
-  KALAM_RETURN_IF_ERROR(storage_.scan_prefix(ColumnFamily::kSystem, system_keys::kSegment,
-                                             [&](std::string_view, std::string_view value) {
-                                               auto info = decode_segment(value);
-                                               if (!info.is_ok()) {
-                                                 decoded = info.status();
-                                                 return false;
-                                               }
-                                               segments.push_back(std::move(*info));
-                                               return true;
-                                             }));
-  KALAM_RETURN_IF_ERROR(decoded);
+  KALAM_ASSIGN_OR_RETURN(std::vector<SegmentInfo> segments,
+                         scan_segments(storage_, std::string(system_keys::kSegment)));
   for (const SegmentInfo& info : segments) publish(info);
-
-  std::vector<SegmentInfo> intents;
-  KALAM_RETURN_IF_ERROR(storage_.scan_prefix(ColumnFamily::kSystem, system_keys::kFlushIntent,
-                                             [&](std::string_view, std::string_view value) {
-                                               auto info = decode_segment(value);
-                                               if (!info.is_ok()) {
-                                                 decoded = info.status();
-                                                 return false;
-                                               }
-                                               intents.push_back(std::move(*info));
-                                               return true;
-                                             }));
-  KALAM_RETURN_IF_ERROR(decoded);
+  KALAM_ASSIGN_OR_RETURN(std::vector<SegmentInfo> intents,
+                         scan_segments(storage_, std::string(system_keys::kFlushIntent)));
   for (const SegmentInfo& intent : intents) {
     if (find(intent.segment_id) != nullptr) {
       committed->push_back(intent);
@@ -220,29 +218,6 @@ std::shared_ptr<const SegmentInfo> ColdSegments::find(uint64_t segment_id) const
   auto it = registry_.find(segment_id);
   return it == registry_.end() ? nullptr : it->second;
 }
-
-namespace {
-
-Result<std::vector<SegmentInfo>> scan_segments(const StorageEngine& storage, const std::string& prefix) {
-  std::vector<SegmentInfo> out;
-  Status decoded = Status::ok();
-  KALAM_RETURN_IF_ERROR(
-      storage.scan_prefix(ColumnFamily::kSystem, prefix, [&](std::string_view, std::string_view value) {
-        auto info = decode_segment(value);
-        if (!info.is_ok()) {
-          decoded = info.status();
-          return false;
-        }
-        out.push_back(std::move(*info));
-        return true;
-      }));
-  KALAM_RETURN_IF_ERROR(decoded);
-  std::sort(out.begin(), out.end(),
-            [](const SegmentInfo& a, const SegmentInfo& b) { return a.segment_id < b.segment_id; });
-  return out;
-}
-
-}  // namespace
 
 Result<std::vector<SegmentInfo>> ColdSegments::segments_of(uint64_t table_id, std::string_view scope) const {
   return scan_segments(storage_, scope_prefix(table_id, scope));

@@ -973,6 +973,21 @@ Result<ConsistencyReport> TableStore::check_table(const TableSchema& schema) con
   return report;
 }
 
+Result<bool> TableStore::has_expired_rows(const TableSchema& schema, int64_t now_us) const {
+  const int64_t ttl = schema.options.ttl_seconds;
+  if (schema.table_type != TableType::kStream || ttl <= 0) return false;
+  const std::string prefix = expiry_table_prefix(schema.table_id);
+  KALAM_ASSIGN_OR_RETURN(auto iterator,
+                         storage_.new_iterator(ColumnFamily::kIndex, prefix, prefix_successor(prefix)));
+  iterator->seek(prefix);
+  if (!iterator->valid())
+    return iterator->status().is_ok() ? Result<bool>(false) : Result<bool>(iterator->status());
+  KALAM_ASSIGN_OR_RETURN(ExpiryEntry oldest, decode_expiry_key(iterator->key()));
+  StoredRow probe;
+  probe.seq = oldest.seq;
+  return stream_row_expired(ttl, probe, now_us);
+}
+
 Result<uint64_t> TableStore::evict_expired(const TableSchema& schema, int64_t now_us, size_t batch_rows) {
   int64_t ttl = schema.options.ttl_seconds;
   if (schema.table_type != TableType::kStream || ttl <= 0) return uint64_t{0};

@@ -273,6 +273,8 @@ class TableStore {
   // `_seq` and expiry entries), reading only the expired part of the expiry index.
   // Returns the number of rows deleted.
   Result<uint64_t> evict_expired(const TableSchema& schema, int64_t now_us, size_t batch_rows = 1000);
+  // Whether evict_expired would delete anything: one seek to the oldest expiry entry.
+  Result<bool> has_expired_rows(const TableSchema& schema, int64_t now_us) const;
 
   // ---- the cold tier (docs/storage.md) --------------------------------------------
 

@@ -19,9 +19,14 @@ DUMP = os.path.join(HERE, "..", "parquet", "dump_parquet.mjs")
 ROWS_PER_USER = 2500
 
 
+def batch_number(path):
+    return int(os.path.basename(path)[len("batch-"):-len(".parquet")])
+
+
 def duckdb_read(paths):
-    """What DuckDB reads from the files: [{"path", "columns", "rows"}]."""
-    out = subprocess.run(["node", DUMP] + sorted(paths), check=True, capture_output=True, timeout=120)
+    """What DuckDB reads from the files, oldest batch first: [{"path", "columns", "rows"}]."""
+    out = subprocess.run(["node", DUMP] + sorted(paths, key=batch_number), check=True, capture_output=True,
+                         timeout=120)
     return json.loads(out.stdout)["files"]
 
 
@@ -140,7 +145,8 @@ class ColdStorageTest(unittest.TestCase):
         self.assertIn(["flush", "completed", "system"], jobs)
         stats = self.stats()
         self.assertEqual(stats["hot_rows"], 0)
-        self.assertEqual(stats["cold_segments"], 2)
+        # At least one file per user (the scheduler may pass while a user is still writing).
+        self.assertGreaterEqual(stats["cold_segments"], 2)
         self.assertGreater(stats["cold_bytes"], 0)
         self.assertIsNotNone(stats["last_flush_at"])
         for user in ("alice", "bob"):
@@ -171,7 +177,8 @@ class ColdStorageTest(unittest.TestCase):
         self.__class__.root = self.server.bearer("root", ROOT_PASSWORD)
         self.__class__.alice = self.server.bearer("alice", "alice-pass-1")
         self.assertEqual(self.rows(check, self.alice), expected)
-        # Flush the changes: tombstones become _deleted rows in a second file.
+        # Flush the changes: tombstones become _deleted rows in a new file.
+        files_before = len(glob.glob(os.path.join(self.user_dir("alice"), "batch-*.parquet")))
         job = self.sql("STORAGE FLUSH TABLE chat.messages", self.root)["results"][0]
         self.assertEqual(job["operation"], "flush")
         self.assertEqual(job["rows_affected"], 1)
@@ -180,8 +187,8 @@ class ColdStorageTest(unittest.TestCase):
         self.assertEqual(self.wait_job(job_id)[0], "completed")
         self.assertEqual(self.rows(check, self.alice), expected)
         files, cold = self.newest_cold_rows("alice")
-        self.assertEqual(len(files), 2)
-        deleted = [row for row in files[1]["rows"] if row[-1] is True]
+        self.assertEqual(len(files), files_before + 1)
+        deleted = [row for row in files[-1]["rows"] if row[-1] is True]
         self.assertEqual(len(deleted), 10)
         self.assert_files_match_select("alice", self.alice)
 

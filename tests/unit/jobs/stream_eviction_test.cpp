@@ -1,7 +1,10 @@
 // Stream eviction removes expired STREAM rows from RocksDB and nothing else.
 #include "jobs/stream_eviction.h"
 
+#include <thread>
+
 #include "../sql/executor_test_fixture.h"
+#include "jobs/job_manager.h"
 #include "storage/key_encoding.h"
 
 namespace kalam {
@@ -44,6 +47,40 @@ TEST_F(ExecutorTest, EvictionDeletesOnlyExpiredStreamRows) {
   EXPECT_EQ(*evicted, 3u);
   EXPECT_EQ(stored_rows(*storage_, ticks), 0u);
   EXPECT_EQ(stored_rows(*storage_, keep), 0u) << "USER rows are not in the streams family";
+}
+
+TEST_F(ExecutorTest, EvictionRunsAsAStreamEvictionJobOnlyWhenRowsExpired) {
+  ASSERT_FALSE(
+      run("root", Role::kSystem, "CREATE NAMESPACE app; CREATE STREAM TABLE app.ticks (v INT) TTL 1").error);
+  ASSERT_FALSE(run("alice", Role::kUser, "INSERT INTO app.ticks (v) VALUES (1), (2)").error);
+  auto snapshot = registry_->snapshot();
+  const TableSchema& ticks = *snapshot->find_table("app", "ticks")->schema;
+  EXPECT_FALSE(*tables_->has_expired_rows(ticks, now_unix_micros()));
+  EXPECT_TRUE(*tables_->has_expired_rows(ticks, now_unix_micros() + 2'000'000));
+  EXPECT_FALSE(*any_expired_stream_rows(*tables_, *snapshot, now_unix_micros()));
+
+  JobManagerOptions options;
+  options.max_concurrent = 1;
+  JobManager jobs(*storage_, options);
+  StreamEvictionScheduler scheduler(*tables_, *registry_, std::chrono::seconds(1), &jobs);
+  ASSERT_TRUE(jobs.open().is_ok());
+  jobs.start();
+  scheduler.start();
+  // The rows expire after 1 s; a tick after that submits one job, which sweeps them.
+  std::optional<JobRecord> done;
+  for (int attempt = 0; attempt < 100 && !done; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (const JobRecord& job : jobs.list()) {
+      if (job.type == JobType::kStreamEviction && job.status == JobStatus::kCompleted) done = job;
+    }
+  }
+  scheduler.stop();
+  jobs.stop(std::chrono::seconds(5));
+  ASSERT_TRUE(done.has_value());
+  EXPECT_EQ(done->job_id.substr(0, 3), "SE-");
+  EXPECT_EQ(done->message, "evicted 2 expired row(s)");
+  EXPECT_EQ(stored_rows(*storage_, ticks.table_id), 0u);
+  EXPECT_EQ(jobs.list().size(), 1u) << "ticks without expired rows create no job";
 }
 
 TEST_F(ExecutorTest, ExpiredStreamRowsAreNeverReturnedEvenBeforeEviction) {
