@@ -112,6 +112,8 @@ void ColdStorageJobs::register_executors() {
       JobType::kCleanup, [this](JobControl& control) { return run_cleanup(control); }, true);
   jobs_.set_executor(
       JobType::kUserCleanup, [this](JobControl& control) { return run_user_cleanup(control); }, true);
+  jobs_.set_executor(
+      JobType::kRetention, [this](JobControl& control) { return run_retention(control); }, true);
 }
 
 Result<ColdStorageJobs::FlushJob> ColdStorageJobs::request_flush(const TableSchema& schema,
@@ -253,6 +255,28 @@ Result<JobResult> ColdStorageJobs::run_user_cleanup(JobControl& control) {
                                               " cold file(s)"};
 }
 
+Result<JobRecord> ColdStorageJobs::request_retention() {
+  KALAM_ASSIGN_OR_RETURN(auto submitted, jobs_.submit(JobType::kRetention, "retention", "{}", "system"));
+  return submitted.record;
+}
+
+Result<JobResult> ColdStorageJobs::run_retention(JobControl& control) {
+  auto catalog = registry_.snapshot();
+  const int64_t now_us = now_unix_micros();
+  uint64_t purged = 0, tables = 0;
+  for (const TableDef* def : catalog->tables()) {
+    if (!def->schema || def->schema->table_type == TableType::kStream) continue;
+    if (control.cancelled()) return Status(ErrorCode::kCancelled, "retention cancelled");
+    const int64_t cutoff = now_us - def->schema->options.deleted_retention_hours * 3'600'000'000LL;
+    KALAM_ASSIGN_OR_RETURN(uint64_t removed, tables_.purge_tombstones(*def->schema, cutoff));
+    purged += removed;
+    tables += removed > 0 ? 1 : 0;
+  }
+  if (purged == 0) return JobResult{JobStatus::kSkipped, "no tombstone past its table's retention"};
+  return JobResult{JobStatus::kCompleted, "purged " + std::to_string(purged) + " tombstone(s) from " +
+                                              std::to_string(tables) + " table(s)"};
+}
+
 Result<size_t> ColdStorageJobs::schedule_user_cleanups(int64_t now_us) {
   const int64_t grace_us = config_.user_management.deletion_grace_period_days * 86'400'000'000LL;
   size_t created = 0;
@@ -320,6 +344,8 @@ void ColdStorageJobs::stop() {
 
 void ColdStorageJobs::scheduler_loop() {
   const auto interval = std::chrono::seconds(std::max<int64_t>(config_.flush.check_interval_seconds, 1));
+  constexpr int64_t kRetentionEveryUs = 3600LL * 1'000'000;
+  int64_t last_retention_us = now_unix_micros();
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     wake_.wait_for(lock, interval, [&] { return stopping_; });
@@ -329,6 +355,11 @@ void ColdStorageJobs::scheduler_loop() {
     if (!created.is_ok()) spdlog::warn("flush scheduler: {}", created.status().message());
     auto cleanups = schedule_user_cleanups(now_unix_micros());
     if (!cleanups.is_ok()) spdlog::warn("user cleanup scheduler: {}", cleanups.status().message());
+    if (now_unix_micros() - last_retention_us >= kRetentionEveryUs) {
+      last_retention_us = now_unix_micros();
+      auto retention = request_retention();
+      if (!retention.is_ok()) spdlog::warn("retention scheduler: {}", retention.status().message());
+    }
     lock.lock();
   }
 }

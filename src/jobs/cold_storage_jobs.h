@@ -60,8 +60,13 @@ class ColdStorageJobs {
   // yet. The job deletes the user's rows (hot and cold) in every USER and STREAM table.
   Result<size_t> schedule_user_cleanups(int64_t now_us);
 
+  // Submits the `retention` job (key "retention"): it deletes, in every USER and SHARED
+  // table, the tombstones older than the table's DELETED_RETENTION_HOURS.
+  Result<JobRecord> request_retention();
+
   // The scheduler thread: schedule_due_flushes and schedule_user_cleanups every
-  // [flush] check_interval_seconds.
+  // [flush] check_interval_seconds, request_retention every hour (the first an hour
+  // after start).
   void start();
   void stop();
 
@@ -69,6 +74,7 @@ class ColdStorageJobs {
   Result<JobResult> run_flush(JobControl& control);
   Result<JobResult> run_cleanup(JobControl& control);
   Result<JobResult> run_user_cleanup(JobControl& control);
+  Result<JobResult> run_retention(JobControl& control);
   // Deletes the files of `segments`, their manifests and (empty) folders.
   Result<uint64_t> delete_segment_files(const std::vector<SegmentInfo>& segments);
   void scheduler_loop();

@@ -286,6 +286,11 @@ Status TableStore::point_rows_to_segment(const SegmentInfo& segment, const std::
   const ColumnFamily family =
       def != nullptr && def->schema ? row_family(def->schema->table_type) : ColumnFamily::kRows;
   const std::string seq_prefix = seq_scope_prefix(segment.table_id, segment.scope);
+  // Tombstones younger than the table's retention stay in hot, without their cells, so
+  // that `_seq` readers still see the delete; the retention job removes them later.
+  const int64_t retention_us =
+      def != nullptr && def->schema ? def->schema->options.deleted_retention_hours * 3'600'000'000LL : 0;
+  const int64_t now_us = now_unix_micros();
   for (size_t begin = 0; begin < entries.size(); begin += kPointerBatchRows) {
     const size_t end = std::min(entries.size(), begin + kPointerBatchRows);
     std::vector<std::string> lock_keys;
@@ -313,8 +318,16 @@ Status TableStore::point_rows_to_segment(const SegmentInfo& segment, const std::
         KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(iterator->value()));
         if (header.cold || header.seq != entry.seq) continue;
         if (entry.deleted) {
-          batch.del(family, entry.key);
-          batch.del(ColumnFamily::kIndex, seq_key(seq_prefix, entry.seq));
+          if (now_us - snowflake_unix_ms(entry.seq) * 1000 >= retention_us) {
+            batch.del(family, entry.key);
+            batch.del(ColumnFamily::kIndex, seq_key(seq_prefix, entry.seq));
+          } else {
+            StoredRow tombstone;
+            tombstone.schema_version = header.schema_version;
+            tombstone.seq = entry.seq;
+            tombstone.deleted = true;
+            batch.put(family, entry.key, encode_row(tombstone));
+          }
           continue;
         }
         StoredRow pointer;
@@ -396,6 +409,52 @@ Status TableStore::finish_interrupted_flush(const SegmentInfo& segment) {
     }
   }
   return point_rows_to_segment(segment, entries);
+}
+
+Result<uint64_t> TableStore::purge_tombstones(const TableSchema& schema, int64_t cutoff_us,
+                                              size_t batch_rows) {
+  if (schema.table_type == TableType::kStream) return uint64_t{0};  // evicted by TTL instead
+  batch_rows = std::max<size_t>(batch_rows, 1);
+  const ColumnFamily family = row_family(schema.table_type);
+  const std::string prefix = row_table_prefix(schema.table_id);
+  const std::string end = prefix_successor(prefix);
+  auto old_enough = [cutoff_us](const RowHeader& header) {
+    return header.deleted && snowflake_unix_ms(header.seq) * 1000 < cutoff_us;
+  };
+  uint64_t purged = 0;
+  std::string resume = prefix;
+  std::string value;
+  while (true) {
+    std::vector<std::pair<std::string, int64_t>> found;  // key, _seq
+    {
+      KALAM_ASSIGN_OR_RETURN(auto iterator, storage_.new_iterator(family, resume, end));
+      for (iterator->seek(resume); iterator->valid() && found.size() < batch_rows; iterator->next()) {
+        KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(iterator->value()));
+        resume.assign(iterator->key());
+        resume.push_back('\0');
+        if (old_enough(header)) found.emplace_back(std::string(iterator->key()), header.seq);
+      }
+      KALAM_RETURN_IF_ERROR(iterator->status());
+      if (!iterator->valid() && found.empty()) return purged;
+    }
+    if (found.empty()) continue;
+    std::vector<std::string> lock_keys;
+    for (const auto& [key, seq] : found) lock_keys.push_back(row_lock_key(key));
+    std::sort(lock_keys.begin(), lock_keys.end());
+    KeyLockGuard locked(*locks_, std::move(lock_keys));
+    WriteBatch batch;
+    for (const auto& [key, seq] : found) {
+      KALAM_ASSIGN_OR_RETURN(bool exists, storage_.get_into(family, key, &value));
+      if (!exists) continue;
+      KALAM_ASSIGN_OR_RETURN(RowHeader header, decode_row_header(value));
+      if (header.seq != seq || !old_enough(header)) continue;  // rewritten since
+      KALAM_ASSIGN_OR_RETURN(RowKeyParts parts, split_row_key(key));
+      batch.del(family, key);
+      batch.del(ColumnFamily::kIndex, seq_key(seq_scope_prefix(schema.table_id, parts.scope), seq));
+      ++purged;
+    }
+    KALAM_RETURN_IF_ERROR(storage_.write(batch));
+  }
 }
 
 Status TableStore::purge_scope(const TableSchema& schema, std::string_view scope) {

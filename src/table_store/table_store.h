@@ -310,6 +310,13 @@ class TableStore {
   // then abandoned as by a crash).
   Result<FlushOutcome> flush_scope(const FlushRequest& request);
 
+  // Deletes the tombstones of the table (all scopes) whose delete is older than
+  // `cutoff_us` (wall-clock µs, read from their _seq), with their `_seq` entries, in
+  // batches under their row locks (a key rewritten meanwhile is left alone). Returns how
+  // many were deleted. Tombstones are kept until then so that readers of the `_seq`
+  // index (live-query resume) learn about deletes.
+  Result<uint64_t> purge_tombstones(const TableSchema& schema, int64_t cutoff_us, size_t batch_rows = 1000);
+
   // Rows of one scope written since its last flush (versions; tombstones included).
   Result<uint64_t> unflushed_rows(const TableSchema& schema, std::string_view scope) const;
   // Every scope of the table with rows written since its last flush: how many, and the

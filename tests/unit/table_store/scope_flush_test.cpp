@@ -5,6 +5,8 @@
 #include <fstream>
 
 #include "../sql/executor_test_fixture.h"
+#include "jobs/cold_storage_jobs.h"
+#include "jobs/job_manager.h"
 #include "parquet/parquet_reader.h"
 #include "table_store/cold_segments.h"
 #include "table_store/key_layout.h"
@@ -179,6 +181,72 @@ TEST_F(ScopeFlushTest, WritesAfterAFlushAndTombstones) {
   ASSERT_FALSE(run("alice", Role::kUser, "DELETE FROM app.msgs WHERE id = 0").error);
   insert("alice", 0, 1);
   EXPECT_EQ(select("alice", "SELECT count(*) FROM app.msgs WHERE id = 0").at(0).at(0), Value(int64_t{1}));
+  expect_consistent();
+}
+
+TEST_F(ScopeFlushTest, TombstonesStayHotUntilTheirRetentionThenArePurged) {
+  insert("alice", 0, 10);
+  ASSERT_TRUE(flush("alice").is_ok());
+  ASSERT_FALSE(run("alice", Role::kUser, "DELETE FROM app.msgs WHERE id < 4").error);
+  auto second = flush("alice");
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_EQ(second->tombstones, 4u);
+  // Within DELETED_RETENTION_HOURS (168 by default) the tombstones stay, without cells,
+  // with their _seq entries: a reader of changes since a _seq still sees the deletes.
+  auto tombstones = [&] {
+    uint64_t count = 0;
+    EXPECT_TRUE(storage_
+                    ->scan_prefix(ColumnFamily::kRows, row_scope_prefix(schema()->table_id, "alice"),
+                                  [&](std::string_view, std::string_view value) {
+                                    auto row = decode_row(value);
+                                    if (row.is_ok() && row->deleted) {
+                                      EXPECT_TRUE(row->cells.empty());
+                                      ++count;
+                                    }
+                                    return true;
+                                  })
+                    .is_ok());
+    return count;
+  };
+  EXPECT_EQ(tombstones(), 4u);
+  expect_consistent();
+  auto none = tables_->purge_tombstones(*schema(), now_unix_micros() - 3'600'000'000LL);
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_EQ(*none, 0u) << "younger than the cutoff";
+  auto purged = tables_->purge_tombstones(*schema(), now_unix_micros() + 1'000'000);
+  ASSERT_TRUE(purged.is_ok());
+  EXPECT_EQ(*purged, 4u);
+  EXPECT_EQ(tombstones(), 0u);
+  expect_consistent();  // their _seq entries went with them
+  EXPECT_EQ(select("alice", "SELECT count(*) FROM app.msgs").at(0).at(0), Value(int64_t{6}));
+  // A third flush has nothing new, and the rows read the same.
+  auto third = flush("alice");
+  ASSERT_TRUE(third.is_ok());
+  EXPECT_TRUE(third->skipped);
+}
+
+TEST_F(ScopeFlushTest, TheRetentionJobPurgesByEachTablesRetention) {
+  insert("alice", 0, 10);
+  ASSERT_FALSE(run("alice", Role::kUser, "DELETE FROM app.msgs WHERE id < 3").error);
+  ASSERT_TRUE(flush("alice").is_ok());  // the tombstones stay hot: 168 hours by default
+  JobManager jobs(*storage_, JobManagerOptions{});
+  ColdStorageJobs cold_jobs(*tables_, *registry_, *users_, jobs, config_);
+  cold_jobs.register_executors();
+  ASSERT_TRUE(jobs.open().is_ok());
+  jobs.start();
+  auto first = cold_jobs.request_retention();
+  ASSERT_TRUE(first.is_ok());
+  auto kept = jobs.wait(first->job_id, std::chrono::seconds(10));
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->status, JobStatus::kSkipped);
+  ASSERT_FALSE(run("root", Role::kSystem, "ALTER TABLE app.msgs SET (DELETED_RETENTION_HOURS = 0)").error);
+  auto second = cold_jobs.request_retention();
+  ASSERT_TRUE(second.is_ok());
+  auto purged = jobs.wait(second->job_id, std::chrono::seconds(10));
+  ASSERT_TRUE(purged.has_value());
+  EXPECT_EQ(purged->status, JobStatus::kCompleted);
+  EXPECT_EQ(purged->message, "purged 3 tombstone(s) from 1 table(s)");
+  jobs.stop(std::chrono::seconds(5));
   expect_consistent();
 }
 
