@@ -137,7 +137,8 @@ JobManager::JobManager(StorageEngine& storage, JobManagerOptions options)
       options_(options),
       id_state_(std::random_device{}() ^ static_cast<uint64_t>(now_unix_micros())) {}
 
-JobManager::~JobManager() { stop(std::chrono::milliseconds(0)); }
+// Running jobs hold `this`: wait for them (they are asked to stop at their checkpoint).
+JobManager::~JobManager() { (void)stop(std::chrono::hours(24)); }
 
 void JobManager::set_executor(JobType type, JobExecutor executor, bool retryable) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -216,7 +217,7 @@ void JobManager::start() {
   }
 }
 
-void JobManager::stop(std::chrono::milliseconds timeout) {
+bool JobManager::stop(std::chrono::milliseconds timeout) {
   std::vector<std::thread> workers;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -231,11 +232,12 @@ void JobManager::stop(std::chrono::milliseconds timeout) {
       // to exit); the restart recovery marks those jobs failed.
       for (std::thread& thread : workers_) thread.detach();
       workers_.clear();
-      return;
+      return false;
     }
     workers.swap(workers_);
   }
   for (std::thread& thread : workers) thread.join();
+  return true;
 }
 
 Result<JobManager::Submitted> JobManager::create_locked(JobType type, const std::string& key,

@@ -87,7 +87,7 @@ struct JobManagerOptions {
 class JobManager {
  public:
   JobManager(StorageEngine& storage, JobManagerOptions options);
-  ~JobManager();  // stop(0)
+  ~JobManager();  // stops, waiting for running jobs to reach their checkpoint
   JobManager(const JobManager&) = delete;
   JobManager& operator=(const JobManager&) = delete;
 
@@ -102,8 +102,10 @@ class JobManager {
   // Starts the pool (options.max_concurrent threads).
   void start();
   // Stops taking jobs, asks running jobs to stop at their next checkpoint and waits for
-  // them at most `timeout`; a job still running then is left to the restart recovery.
-  void stop(std::chrono::milliseconds timeout);
+  // them at most `timeout`. Returns false when a job was still running then: its thread
+  // is detached and still uses this manager and what the job touches, so the caller must
+  // keep them alive (the process is exiting; the restart recovery marks the job failed).
+  bool stop(std::chrono::milliseconds timeout);
 
   struct Submitted {
     JobRecord record;

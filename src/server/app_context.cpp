@@ -205,8 +205,21 @@ void AppContext::stop() {
   if (c.stream_eviction) c.stream_eviction->stop();
   if (c.cold_jobs) c.cold_jobs->stop();
   // Running jobs stop at their next checkpoint; one still running after the timeout is
-  // marked failed by the next start-up ("server restarted during execution").
-  if (c.jobs) c.jobs->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
+  // marked failed by the next start-up ("server restarted during execution"). Its thread
+  // still uses the stores, so they are neither closed nor destroyed: the process exits
+  // as after a crash, which RocksDB's WAL and the flush intents recover from.
+  if (c.jobs && !c.jobs->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds))) {
+    spdlog::error("background jobs still running after {} s: exiting without closing the database",
+                  c.config.shutdown.timeout_seconds);
+    for (auto* leaked :
+         {static_cast<void*>(c.jobs.release()), static_cast<void*>(c.cold_jobs.release()),
+          static_cast<void*>(c.stream_eviction.release()), static_cast<void*>(c.tables.release()),
+          static_cast<void*>(c.schema_registry.release()), static_cast<void*>(c.users.release()),
+          static_cast<void*>(c.auth.release()), static_cast<void*>(c.storage.release())}) {
+      (void)leaked;  // kept alive on purpose until the process exits
+    }
+    return;
+  }
   if (c.storage) {
     Status status = c.storage->flush_memtables();
     if (!status.is_ok()) spdlog::error("flushing RocksDB at shutdown failed: {}", status.to_string());
