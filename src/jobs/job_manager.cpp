@@ -258,11 +258,32 @@ Result<JobManager::Submitted> JobManager::create_locked(JobType type, const std:
   if (job_finished(status)) job.finished_at_us = job.created_at_us;
   KALAM_RETURN_IF_ERROR(persist(job));
   jobs_[job.job_id].record = job;
+  KALAM_RETURN_IF_ERROR(prune_finished_locked(key));
   if (status == JobStatus::kQueued) {
     queue_.push_back(job.job_id);
     changed_.notify_all();
   }
   return Submitted{job, false};
+}
+
+Status JobManager::prune_finished_locked(const std::string& key) {
+  std::vector<const JobRecord*> finished;
+  for (const auto& [id, entry] : jobs_) {
+    if (entry.record.idempotency_key == key && job_finished(entry.record.status))
+      finished.push_back(&entry.record);
+  }
+  if (finished.size() <= kFinishedJobsPerKey) return Status::ok();
+  std::sort(finished.begin(), finished.end(),
+            [](const JobRecord* a, const JobRecord* b) { return a->created_at_us < b->created_at_us; });
+  WriteBatch batch;
+  std::vector<std::string> removed;
+  for (size_t idx = 0; idx + kFinishedJobsPerKey < finished.size(); ++idx) {
+    batch.del(ColumnFamily::kSystem, job_key(finished[idx]->job_id));
+    removed.push_back(finished[idx]->job_id);
+  }
+  KALAM_RETURN_IF_ERROR(storage_.write(batch));
+  for (const std::string& id : removed) jobs_.erase(id);
+  return Status::ok();
 }
 
 Result<JobManager::Submitted> JobManager::submit(JobType type, const std::string& idempotency_key,

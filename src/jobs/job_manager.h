@@ -80,7 +80,8 @@ struct JobManagerOptions {
   size_t max_concurrent = 4;
   int64_t max_retries = 3;
   int64_t retry_backoff_ms = 1000;
-  // Finished jobs older than this are removed from system.jobs at start-up.
+  // Finished jobs older than this are removed from system.jobs at start-up; and of the
+  // finished jobs with one idempotency key only the newest 100 are kept.
   int64_t finished_retention_us = int64_t{7} * 24 * 3600 * 1'000'000;
 };
 
@@ -146,6 +147,10 @@ class JobManager {
   };
 
   Status persist(const JobRecord& record);
+  // Keeps the newest kFinishedJobsPerKey finished jobs of `key` (recurring jobs such as
+  // stream eviction would otherwise fill system.jobs).
+  Status prune_finished_locked(const std::string& key);
+  static constexpr size_t kFinishedJobsPerKey = 100;
   std::string new_job_id(JobType type);
   Result<Submitted> create_locked(JobType type, const std::string& key, const std::string& parameters_json,
                                   const std::string& created_by, JobStatus status,

@@ -72,6 +72,26 @@ TEST_F(JobManagerTest, AJobIsARowBeforeItRunsAndTheSameKeyReturnsTheLiveJob) {
   EXPECT_FALSE(third->existing);
 }
 
+TEST_F(JobManagerTest, OnlyTheNewestHundredFinishedJobsOfAKeyAreKept) {
+  JobManager& jobs = manager();
+  ASSERT_TRUE(jobs.open().is_ok());
+  std::vector<std::string> ids;
+  for (int idx = 0; idx < 130; ++idx) {
+    auto job = jobs.record_skipped(JobType::kStreamEviction, "stream_eviction", "{}", "system", "nothing");
+    ASSERT_TRUE(job.is_ok());
+    ids.push_back(job->job_id);
+  }
+  ASSERT_TRUE(jobs.record_skipped(JobType::kFlush, "flush:a.t", "{}", "svc", "nothing").is_ok());
+  EXPECT_EQ(jobs.list().size(), 101u);
+  EXPECT_FALSE(jobs.find(ids.front()).has_value());
+  EXPECT_TRUE(jobs.find(ids.back()).has_value());
+  // Also on disk: a restart sees the same jobs.
+  manager_.reset();
+  JobManager& again = manager();
+  ASSERT_TRUE(again.open().is_ok());
+  EXPECT_EQ(again.list().size(), 101u);
+}
+
 TEST_F(JobManagerTest, FailuresAreRetriedWithBackoffThenFail) {
   JobManager& jobs = manager();
   std::atomic<int> attempts{0};
