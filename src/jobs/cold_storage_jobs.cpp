@@ -168,7 +168,11 @@ Result<JobResult> ColdStorageJobs::run_flush(JobControl& control) {
     KALAM_ASSIGN_OR_RETURN(request.directory, cold_directory(*catalog, *schema, scope.scope));
     request.compression = compression;
     request.cancelled = [&control] { return control.cancelled(); };
-    KALAM_ASSIGN_OR_RETURN(auto outcome, tables_.flush_scope(request));
+    auto flushed = tables_.flush_scope(request);
+    if (!flushed.is_ok() && flushed.status().code() == ErrorCode::kNotFoundTable) {
+      return JobResult{JobStatus::kSkipped, params.second + " was dropped"};
+    }
+    KALAM_ASSIGN_OR_RETURN(auto outcome, std::move(flushed));
     if (outcome.skipped) continue;
     rows += outcome.rows;
     bytes += outcome.bytes;

@@ -149,6 +149,10 @@ Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& req
   info.min_seq = INT64_MAX;
   info.max_seq = 0;
 
+  auto table_dropped = [&] { return registry_.snapshot()->find_table_by_id(schema.table_id) == nullptr; };
+  if (table_dropped())
+    return Status(ErrorCode::kNotFoundTable, "table " + schema.qualified_name() + " was dropped");
+
   // The intent goes first, so that a crash from here on is undone at start-up.
   {
     WriteBatch intent;
@@ -271,6 +275,21 @@ Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& req
   }
   cold_->publish(info);
   crash_point("flush.after_register");
+  if (table_dropped()) {
+    // DROP TABLE came while this flush was writing: its cleanup job may have looked for
+    // files before this segment was registered, so the flush removes what it made.
+    std::error_code ignored;
+    std::filesystem::remove(info.path(), ignored);
+    std::filesystem::remove(info.directory + "/manifest.json", ignored);
+    std::filesystem::remove(info.directory, ignored);  // only when empty
+    WriteBatch undo;
+    ColdSegments::delete_scope_records(undo, schema.table_id, request.scope);
+    ColdSegments::remove_intent(undo, info.segment_id);
+    KALAM_RETURN_IF_ERROR(storage_.write(undo, true));
+    cold_->unpublish(info.segment_id);
+    return Status(ErrorCode::kNotFoundTable,
+                  "table " + schema.qualified_name() + " was dropped during its flush");
+  }
   KALAM_RETURN_IF_ERROR(point_rows_to_segment(info, flushed));
   crash_point("flush.after_pointers");
   outcome.rows = info.row_count;

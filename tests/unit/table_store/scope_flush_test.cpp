@@ -250,6 +250,22 @@ TEST_F(ScopeFlushTest, TheRetentionJobPurgesByEachTablesRetention) {
   expect_consistent();
 }
 
+TEST_F(ScopeFlushTest, ADroppedTableIsNotFlushedAndLeavesNothingBehind) {
+  insert("alice", 0, 10);
+  std::shared_ptr<const TableSchema> dropped = schema();
+  ASSERT_FALSE(run("root", Role::kSystem, "DROP TABLE app.msgs").error);
+  TableStore::FlushRequest request;
+  request.schema = dropped;
+  request.scope = "alice";
+  request.directory = dir_for("alice");
+  auto outcome = tables_->flush_scope(request);
+  EXPECT_EQ(outcome.status().code(), ErrorCode::kNotFoundTable);
+  EXPECT_FALSE(std::filesystem::exists(dir_for("alice")));
+  auto segments = tables_->cold().segments_of_table(dropped->table_id);
+  ASSERT_TRUE(segments.is_ok());
+  EXPECT_TRUE(segments->empty());
+}
+
 TEST_F(ScopeFlushTest, RowsFlushedUnderAnOlderSchemaReadByColumnId) {
   insert("alice", 0, 10);
   ASSERT_TRUE(flush("alice").is_ok());
