@@ -126,7 +126,7 @@ Result<ColdStorageJobs::FlushJob> ColdStorageJobs::request_flush(const TableSche
   if (auto directory = cold_directory(*registry_.snapshot(), schema, ""); !directory.is_ok()) {
     return std::move(directory).status();
   }
-  if (auto live = jobs_.submit_if_live(flush_key(schema))) return FlushJob{*live, true};
+  if (auto live = jobs_.live_job(flush_key(schema))) return FlushJob{*live, true};
   KALAM_ASSIGN_OR_RETURN(auto backlog, tables_.unflushed_scopes(schema));
   if (backlog.empty()) {
     KALAM_ASSIGN_OR_RETURN(

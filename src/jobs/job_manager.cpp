@@ -291,21 +291,22 @@ Result<JobManager::Submitted> JobManager::submit(JobType type, const std::string
                                                  const std::string& created_by) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (stopping_) return Status(ErrorCode::kServiceUnavailable, "the server is shutting down");
-  for (const auto& [id, entry] : jobs_) {
-    if (entry.record.idempotency_key == idempotency_key && !job_finished(entry.record.status)) {
-      return Submitted{entry.record, true};
-    }
-  }
+  if (const JobRecord* live = live_job_locked(idempotency_key)) return Submitted{*live, true};
   return create_locked(type, idempotency_key, parameters_json, created_by, JobStatus::kQueued, "");
 }
 
-std::optional<JobRecord> JobManager::submit_if_live(const std::string& idempotency_key) const {
-  std::lock_guard<std::mutex> lock(mutex_);
+const JobRecord* JobManager::live_job_locked(const std::string& idempotency_key) const {
   for (const auto& [id, entry] : jobs_) {
     if (entry.record.idempotency_key == idempotency_key && !job_finished(entry.record.status))
-      return entry.record;
+      return &entry.record;
   }
-  return std::nullopt;
+  return nullptr;
+}
+
+std::optional<JobRecord> JobManager::live_job(const std::string& idempotency_key) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const JobRecord* live = live_job_locked(idempotency_key);
+  return live == nullptr ? std::nullopt : std::optional<JobRecord>(*live);
 }
 
 Result<JobRecord> JobManager::record_skipped(JobType type, const std::string& idempotency_key,

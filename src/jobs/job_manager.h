@@ -118,7 +118,7 @@ class JobManager {
   Result<Submitted> submit(JobType type, const std::string& idempotency_key,
                            const std::string& parameters_json, const std::string& created_by);
   // The queued, running or retrying job with this key, if any.
-  std::optional<JobRecord> submit_if_live(const std::string& idempotency_key) const;
+  std::optional<JobRecord> live_job(const std::string& idempotency_key) const;
   // Records a job that has nothing to do: status `skipped`, finished at once.
   Result<JobRecord> record_skipped(JobType type, const std::string& idempotency_key,
                                    const std::string& parameters_json, const std::string& created_by,
@@ -147,6 +147,7 @@ class JobManager {
   };
 
   Status persist(const JobRecord& record);
+  const JobRecord* live_job_locked(const std::string& idempotency_key) const;
   // Keeps the newest kFinishedJobsPerKey finished jobs of `key` (recurring jobs such as
   // stream eviction would otherwise fill system.jobs).
   Status prune_finished_locked(const std::string& key);

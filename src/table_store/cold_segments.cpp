@@ -82,10 +82,6 @@ std::string intent_key(uint64_t segment_id) {
   return system_keys::make(system_keys::kFlushIntent, hex16(segment_id));
 }
 
-Status io_error(const std::string& what, const std::string& path) {
-  return Status(ErrorCode::kInternalStorageError, what + " " + path + ": " + std::strerror(errno));
-}
-
 std::string encode_segment(const SegmentInfo& info) {
   boost::json::object out;
   out["segment_id"] = std::to_string(info.segment_id);
@@ -330,11 +326,11 @@ Result<std::shared_ptr<const OpenSegment>> ColdSegments::open_segment(uint64_t s
   segment->info = *info;
   const std::string path = info->path();
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open cold segment", path);
+  if (fd < 0) return file_error("cannot open cold segment", path);
   struct stat st {};
   if (fstat(fd, &st) != 0) {
     ::close(fd);
-    return io_error("cannot stat cold segment", path);
+    return file_error("cannot stat cold segment", path);
   }
   segment->size = static_cast<size_t>(st.st_size);
   if (segment->size > 0) {
@@ -342,7 +338,7 @@ Result<std::shared_ptr<const OpenSegment>> ColdSegments::open_segment(uint64_t s
     if (segment->map == MAP_FAILED) {
       segment->map = nullptr;
       ::close(fd);
-      return io_error("cannot map cold segment", path);
+      return file_error("cannot map cold segment", path);
     }
   }
   ::close(fd);
@@ -457,35 +453,45 @@ void ColdSegments::evict(uint64_t segment_id) {
   }
 }
 
+Status file_error(const std::string& what, const std::string& path) {
+  return Status(ErrorCode::kInternalStorageError, what + " " + path + ": " + std::strerror(errno));
+}
+
+Status write_all(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return file_error("cannot write", path);
+    }
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::ok();
+}
+
 Status sync_directory(const std::string& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return io_error("cannot open directory", directory);
+  if (fd < 0) return file_error("cannot open directory", directory);
   const int synced = fsync(fd);
   ::close(fd);
-  if (synced != 0) return io_error("cannot fsync directory", directory);
+  if (synced != 0) return file_error("cannot fsync directory", directory);
   return Status::ok();
 }
 
 Status write_file_atomically(const std::string& path, std::string_view contents) {
   const std::string temp = path + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return io_error("cannot create", temp);
-  size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ::close(fd);
-      return io_error("cannot write", temp);
-    }
-    written += static_cast<size_t>(n);
+  if (fd < 0) return file_error("cannot create", temp);
+  if (Status written = write_all(fd, contents, temp); !written.is_ok()) {
+    ::close(fd);
+    return written;
   }
   if (fsync(fd) != 0) {
     ::close(fd);
-    return io_error("cannot fsync", temp);
+    return file_error("cannot fsync", temp);
   }
   ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) return io_error("cannot rename", temp);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) return file_error("cannot rename", temp);
   return sync_directory(std::filesystem::path(path).parent_path().string());
 }
 

@@ -133,6 +133,10 @@ Status write_manifest(const std::string& directory, const std::string& table_nam
 
 // Writes a whole file durably: `path`.tmp, fsync, rename to `path`, fsync of the directory.
 Status write_file_atomically(const std::string& path, std::string_view contents);
+// Writes all of `bytes` to `fd` (retrying short writes and EINTR); errors name `path`.
+Status write_all(int fd, std::string_view bytes, const std::string& path);
+// kInternalStorageError "<what> <path>: <strerror(errno)>", for a failed file call.
+Status file_error(const std::string& what, const std::string& path);
 // fsync of a directory (after a rename or unlink in it).
 Status sync_directory(const std::string& directory);
 

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 
 #include "catalog/schema_registry.h"
@@ -30,10 +29,6 @@ constexpr size_t kPointerBatchRows = 4096;
 constexpr std::string_view kSeqColumn = "_seq";
 constexpr std::string_view kDeletedColumn = "_deleted";
 
-Status io_error(const std::string& what, const std::string& path) {
-  return Status(ErrorCode::kInternalStorageError, what + " " + path + ": " + std::strerror(errno));
-}
-
 // A file descriptor closed on scope exit.
 struct FileHandle {
   int fd = -1;
@@ -41,18 +36,6 @@ struct FileHandle {
     if (fd >= 0) ::close(fd);
   }
 };
-
-Status write_all(int fd, std::string_view bytes, const std::string& path) {
-  while (!bytes.empty()) {
-    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return io_error("cannot write", path);
-    }
-    bytes.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::ok();
-}
 
 // A statistics bound as the manifest shows it: SQL text for temporal types, JSON
 // numbers and booleans as such, text otherwise.
@@ -70,18 +53,6 @@ boost::json::value manifest_value(const Value& stored, const ColumnDef& column) 
 }
 
 }  // namespace
-
-Result<uint64_t> TableStore::unflushed_rows(const TableSchema& schema, std::string_view scope) const {
-  KALAM_ASSIGN_OR_RETURN(FlushState state, cold_->flush_state(schema.table_id, scope));
-  const std::string prefix = seq_scope_prefix(schema.table_id, scope);
-  const std::string begin = seq_key(prefix, state.flushed_seq + 1);
-  KALAM_ASSIGN_OR_RETURN(auto iterator,
-                         storage_.new_iterator(ColumnFamily::kIndex, begin, prefix_successor(prefix)));
-  uint64_t count = 0;
-  for (iterator->seek(begin); iterator->valid(); iterator->next()) ++count;
-  KALAM_RETURN_IF_ERROR(iterator->status());
-  return count;
-}
 
 Result<std::vector<TableStore::ScopeBacklog>> TableStore::unflushed_scopes(const TableSchema& schema) const {
   std::vector<ScopeBacklog> out;
@@ -179,7 +150,7 @@ Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& req
   const std::string temp_path = info.path() + ".tmp";
   FileHandle file;
   file.fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (file.fd < 0) return abandon(io_error("cannot create", temp_path));
+  if (file.fd < 0) return abandon(file_error("cannot create", temp_path));
 
   parquet::WriterOptions options;
   options.compression = request.compression;
@@ -228,12 +199,12 @@ Result<TableStore::FlushOutcome> TableStore::flush_scope(const FlushRequest& req
   }
   if (Status finished = writer.finish(); !finished.is_ok()) return abandon(finished);
 
-  if (fsync(file.fd) != 0) return abandon(io_error("cannot fsync", temp_path));
+  if (fsync(file.fd) != 0) return abandon(file_error("cannot fsync", temp_path));
   ::close(file.fd);
   file.fd = -1;
   crash_point("flush.after_temp_file");
   if (std::rename(temp_path.c_str(), info.path().c_str()) != 0)
-    return abandon(io_error("cannot rename", temp_path));
+    return abandon(file_error("cannot rename", temp_path));
   if (Status synced = sync_directory(info.directory); !synced.is_ok()) return abandon(synced);
   crash_point("flush.after_rename");
 
@@ -379,12 +350,12 @@ Status TableStore::finish_interrupted_flush(const SegmentInfo& segment) {
     {
       FileHandle file;
       file.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (file.fd < 0) return io_error("cannot open cold segment", path);
+      if (file.fd < 0) return file_error("cannot open cold segment", path);
       char buffer[1 << 16];
       while (true) {
         const ssize_t n = ::read(file.fd, buffer, sizeof(buffer));
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return io_error("cannot read", path);
+        if (n < 0) return file_error("cannot read", path);
         if (n == 0) break;
         bytes.append(buffer, static_cast<size_t>(n));
       }

@@ -317,8 +317,6 @@ class TableStore {
   // index (live-query resume) learn about deletes.
   Result<uint64_t> purge_tombstones(const TableSchema& schema, int64_t cutoff_us, size_t batch_rows = 1000);
 
-  // Rows of one scope written since its last flush (versions; tombstones included).
-  Result<uint64_t> unflushed_rows(const TableSchema& schema, std::string_view scope) const;
   // Every scope of the table with rows written since its last flush: how many, and the
   // oldest one's _seq. Reads the `_seq` index: one seek per scope, then only the
   // unflushed entries.
