@@ -12,7 +12,7 @@ PACKAGES=(
   libtomlplusplus-dev libspdlog-dev libfmt-dev
   libssl-dev libcrypt-dev libsnappy-dev libzstd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 python3-websockets
 )
 
 missing=()

@@ -187,6 +187,8 @@ class ApiRouter::Impl {
     std::call_once(shutdown_once_, [this] { pool_.join(); });
   }
 
+  void run_in_background(std::function<void()> task) { boost::asio::post(pool_, std::move(task)); }
+
  private:
   double uptime_seconds() const {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx_.started_at).count();
@@ -281,6 +283,7 @@ class ApiRouter::Impl {
     ctx.effective_user_id = user->user_id;
     ctx.request_id = request_id;
     ctx.ip_address = request.remote_ip;
+    if (const std::string* host = request.header("host")) ctx.request_host = *host;
     ctx.timestamp_us = now_unix_micros();
     ctx.client_gone = request.client_gone;
     // The first look at the connection comes after one poll interval: a request that
@@ -383,5 +386,7 @@ void ApiRouter::handle(HttpRequest&& request, HttpResponder respond) {
 }
 
 void ApiRouter::shutdown() { impl_->shutdown(); }
+
+void ApiRouter::run_in_background(std::function<void()> task) { impl_->run_in_background(std::move(task)); }
 
 }  // namespace kalam

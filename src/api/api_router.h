@@ -45,6 +45,9 @@ class ApiRouter {
   // Finishes queued work and joins the worker threads. Idempotent.
   void shutdown();
 
+  // Runs `task` on the worker pool (slow work of other endpoints: WebSocket logins).
+  void run_in_background(std::function<void()> task);
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

@@ -35,6 +35,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "api/http_server_internal.h"
 #include "common/ids.h"
 
 namespace kalam {
@@ -44,11 +45,6 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-// Concrete executor types (no type erasure on the per-request path): a connection's
-// socket, stream and posted work all belong to its loop's io_context.
-using LoopExecutor = net::io_context::executor_type;
-using LoopSocket = net::basic_stream_socket<tcp, LoopExecutor>;
-using LoopStream = beast::basic_stream<tcp, LoopExecutor>;
 
 constexpr std::string_view kServerName = "kalamdb";
 constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -121,83 +117,11 @@ bool is_protocol_error(const beast::error_code& ec) {
          ec != http::error::partial_message;
 }
 
-class HttpSession;
-
 // The server whose io_context the current thread runs (nullptr elsewhere): stop() must not
 // join the thread it runs on.
 thread_local const void* t_io_thread_owner = nullptr;
 
 }  // namespace
-
-// Shared by HttpServer and every session: sessions (and responders the application still holds)
-// keep it, and so the io_context their sockets belong to, alive.
-class HttpServer::Impl : public std::enable_shared_from_this<HttpServer::Impl> {
- public:
-  Impl(HttpServerOptions options, HttpHandler handler);
-
-  Status start();
-  void stop(std::chrono::milliseconds drain_timeout);
-  uint16_t port() const { return bound_port_.load(); }
-  size_t active_connections() const { return active_.load(); }
-
-  // --- used by sessions ---
-  const HttpServerOptions& options() const { return options_; }
-  const HttpHandler& handler() const { return handler_; }
-  bool stopping() const { return stopping_.load(); }
-
-  // One io thread: its own io_context, run by that thread only.
-  struct Loop {
-    net::io_context ioc{1};
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work_guard;
-  };
-  void on_connection_opened() { active_.fetch_add(1); }
-  void on_connection_closed();
-  void register_session(HttpSession* session, std::weak_ptr<HttpSession> weak);
-  void unregister_session(HttpSession* session);
-
-  // Posts `fn` to `executor` unless stop() has finished draining (the io threads are gone, so it
-  // would never run); responders go through here because they may be called at any time.
-  template <typename Fn>
-  void post_unless_closed(const LoopExecutor& executor, Fn&& fn) {
-    std::lock_guard lock(post_mu_);
-    if (closed_) return;
-    net::post(executor, std::forward<Fn>(fn));
-  }
-
- private:
-  enum class State { kNew, kRunning, kStopped };
-
-  void run_io_thread(Loop& loop);
-  void do_accept();
-  void on_accept(beast::error_code ec, LoopSocket socket);
-  std::vector<std::shared_ptr<HttpSession>> live_sessions();
-  void join_io_threads();
-
-  const HttpServerOptions options_;
-  const HttpHandler handler_;
-
-  std::atomic<bool> stopping_{false};
-  std::atomic<uint16_t> bound_port_{0};
-  std::atomic<size_t> active_{0};
-
-  std::mutex sessions_mu_;
-  std::condition_variable sessions_cv_;  // signalled when a connection closes
-  std::unordered_map<HttpSession*, std::weak_ptr<HttpSession>> sessions_;  // guarded by sessions_mu_
-
-  std::mutex post_mu_;
-  bool closed_ = false;  // guarded by post_mu_
-
-  std::mutex lifecycle_mu_;           // serializes start() and stop()
-  State state_ = State::kNew;         // guarded by lifecycle_mu_
-  std::vector<std::thread> threads_;  // guarded by lifecycle_mu_
-
-  // The loops, then the objects bound to them (destroyed before them). No session can outlive
-  // them: each one holds a shared_ptr to this Impl.
-  std::vector<std::unique_ptr<Loop>> loops_;
-  size_t next_loop_ = 0;    // the loop the next accepted connection goes to (accept loop only)
-  tcp::acceptor acceptor_;  // on loops_[0], used only there once running
-  net::steady_timer accept_retry_timer_;
-};
 
 namespace {
 
@@ -208,7 +132,7 @@ thread_local HttpSession* t_in_handler = nullptr;
 
 // One connection. All members are touched only on the connection's loop (executor_), except
 // executor_ itself (immutable) and server_ (thread-safe).
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+class HttpSession final : public ServerSession, public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(std::shared_ptr<HttpServer::Impl> server, LoopSocket&& socket)
       : server_(std::move(server)), executor_(socket.get_executor()), stream_(std::move(socket)) {
@@ -234,13 +158,13 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // The server is stopping: an idle keep-alive connection closes now; a busy one closes after
   // its current response (do_read_header and write_response check stopping()).
-  void notify_server_stopping() {
+  void notify_server_stopping() override {
     net::post(executor_, [self = shared_from_this()] {
       if (self->state_ == State::kReadingHeader && self->buffer_.size() == 0) self->do_close();
     });
   }
 
-  void force_close() {
+  void force_close() override {
     net::post(executor_, [self = shared_from_this()] { self->do_close(); });
   }
 
@@ -276,10 +200,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void on_read_header(beast::error_code ec, size_t /*bytes*/) {
     if (ec) return on_read_error(ec);
-    // Extension point for WebSocket: a later issue checks beast::websocket::is_upgrade(parser_->get())
-    // here and, when a WebSocket handler is installed, moves stream_, buffer_ and the parsed
-    // request into a WebSocket session (this session then simply ends). Until then an upgrade
-    // request is an ordinary GET for the handler.
+    if (is_websocket_upgrade()) return upgrade_to_websocket();
     const boost::optional<uint64_t> declared_length = parser_->content_length();
     if (declared_length && *declared_length > options().max_body_bytes) return dispatch_request(true);
     if (parser_->is_done()) return dispatch_request(false);
@@ -290,6 +211,65 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                               beast::bind_front_handler(&HttpSession::on_write_continue, shared_from_this()));
     }
     do_read_body();
+  }
+
+  // A GET to WebSocketOptions::path asking for "Upgrade: websocket" (RFC 6455 § 4.2.1),
+  // with an application that accepts WebSocket connections.
+  bool is_websocket_upgrade() const {
+    const auto& message = parser_->get();
+    const WebSocketOptions& ws = options().websocket;
+    if (!ws.accept || message.method() != http::verb::get || !parser_->is_done()) return false;
+    std::string_view target = message.target();
+    target = target.substr(0, target.find('?'));
+    if (target != ws.path) return false;
+    if (!iequals(message[http::field::upgrade], "websocket")) return false;
+    std::string_view connection = message[http::field::connection];
+    return to_lower(connection).find("upgrade") != std::string::npos;
+  }
+
+  // Hands the connection to a WebSocket session (this session then ends), or answers the
+  // refusal: 503 over WebSocketOptions::max_connections or while stopping, whatever the
+  // application's accept() answers (null endpoint: 400).
+  void upgrade_to_websocket() {
+    http::request<http::string_body> message = parser_->release();
+    parser_.reset();
+    request_version_ = message.version();
+    request_is_head_ = false;
+    close_after_response_ = true;
+    if (server_->stopping()) {
+      return write_response(server_error_response(503, "SERVICE_UNAVAILABLE", "server shutting down"));
+    }
+    if (!server_->try_open_websocket()) {
+      return write_response(
+          server_error_response(503, "SERVICE_UNAVAILABLE", "too many WebSocket connections"));
+    }
+    HttpRequest request;
+    request.method = "GET";
+    request.target = std::string(message.target());
+    for (const auto& field : message) {
+      request.headers.emplace_back(to_lower(field.name_string()), std::string(field.value()));
+    }
+    request.remote_ip = remote_ip_;
+    std::unique_ptr<WebSocketEndpoint> endpoint;
+    try {
+      endpoint = options().websocket.accept(request);
+    } catch (const std::exception& e) {
+      spdlog::error("http: WebSocket accept threw for {}: {}", remote_ip_, e.what());
+    }
+    if (!endpoint) {
+      server_->on_websocket_closed();
+      return write_response(server_error_response(400, "INVALID_ARGUMENT", "WebSocket upgrade refused"));
+    }
+    // From here the WebSocket session owns the socket and counts the connection itself.
+    state_ = State::kClosed;
+    counted_ = false;
+    server_->on_connection_closed();
+    {
+      std::lock_guard<std::mutex> lock(closed_->mutex);
+      closed_->closed = true;
+    }
+    http_internal::start_websocket_session(server_, std::move(stream_), std::move(message),
+                                           std::move(endpoint), remote_ip_);
   }
 
   void on_write_continue(beast::error_code ec, size_t /*bytes*/) {
@@ -680,14 +660,22 @@ void HttpServer::Impl::on_accept(beast::error_code ec, LoopSocket socket) {
   do_accept();
 }
 
-void HttpServer::Impl::register_session(HttpSession* session, std::weak_ptr<HttpSession> weak) {
+void HttpServer::Impl::register_session(ServerSession* session, std::weak_ptr<ServerSession> weak) {
   std::lock_guard lock(sessions_mu_);
   sessions_.emplace(session, std::move(weak));
 }
 
-void HttpServer::Impl::unregister_session(HttpSession* session) {
+void HttpServer::Impl::unregister_session(ServerSession* session) {
   std::lock_guard lock(sessions_mu_);
   sessions_.erase(session);
+}
+
+bool HttpServer::Impl::try_open_websocket() {
+  size_t current = websockets_.load();
+  do {
+    if (current >= options_.websocket.max_connections) return false;
+  } while (!websockets_.compare_exchange_weak(current, current + 1));
+  return true;
 }
 
 void HttpServer::Impl::on_connection_closed() {
@@ -698,8 +686,8 @@ void HttpServer::Impl::on_connection_closed() {
   sessions_cv_.notify_all();
 }
 
-std::vector<std::shared_ptr<HttpSession>> HttpServer::Impl::live_sessions() {
-  std::vector<std::shared_ptr<HttpSession>> out;
+std::vector<std::shared_ptr<ServerSession>> HttpServer::Impl::live_sessions() {
+  std::vector<std::shared_ptr<ServerSession>> out;
   std::lock_guard lock(sessions_mu_);
   out.reserve(sessions_.size());
   for (const auto& [raw, weak] : sessions_) {
@@ -729,7 +717,8 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain_timeout) {
   });
   acceptor_closed_future.wait_for(drain_timeout);
 
-  // 2. Idle keep-alive connections close now; busy ones after their response.
+  // 2. Idle keep-alive connections close now; busy ones after their response; WebSocket
+  //    connections after what they have queued, with a close frame.
   for (const auto& session : live_sessions()) session->notify_server_stopping();
 
   // 3. Wait for in-flight requests to be answered.
@@ -776,5 +765,7 @@ uint16_t HttpServer::port() const { return impl_->port(); }
 void HttpServer::stop(std::chrono::milliseconds drain_timeout) { impl_->stop(drain_timeout); }
 
 size_t HttpServer::active_connections() const { return impl_->active_connections(); }
+
+size_t HttpServer::websocket_connections() const { return impl_->websocket_connections(); }
 
 }  // namespace kalam

@@ -6,13 +6,11 @@
 #include <string>
 #include <string_view>
 
+#include "catalog/json_value.h"
 #include "common/status.h"
 #include "sql/executor/sql_executor.h"
 
 namespace kalam {
-
-// Appends `value` encoded for a column of `type` (api.md § Value encoding).
-void append_json_value(std::string& out, const Value& value, DataType type);
 
 // The `error` object: {"code","message","details"[, "statement_index"]}.
 std::string encode_error_object(const Status& status, std::optional<size_t> statement_index);

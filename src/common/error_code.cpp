@@ -50,6 +50,7 @@ constexpr std::array<ErrorCodeInfo, static_cast<size_t>(ErrorCode::kCount)> kErr
     {ErrorCode::kRateLimitExceeded, "RATE_LIMIT_EXCEEDED", 429},
     {ErrorCode::kResourceLimitExceeded, "RESOURCE_LIMIT_EXCEEDED", 400},
     {ErrorCode::kNotImplemented, "NOT_IMPLEMENTED", 501},
+    {ErrorCode::kUnsupported, "UNSUPPORTED", 400},
     {ErrorCode::kInternalStorageError, "INTERNAL_STORAGE_ERROR", 500},
     {ErrorCode::kInternalError, "INTERNAL_ERROR", 500},
     {ErrorCode::kServiceUnavailable, "SERVICE_UNAVAILABLE", 503},

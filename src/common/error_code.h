@@ -45,6 +45,7 @@ enum class ErrorCode : uint8_t {
   kRateLimitExceeded,
   kResourceLimitExceeded,
   kNotImplemented,
+  kUnsupported,
   kInternalStorageError,
   kInternalError,
   kServiceUnavailable,

@@ -196,6 +196,8 @@ constexpr KeySpec kKeys[] = {
      at_least(1), "Maximum client messages per second on one connection."},
     {"websocket", "max_queued_messages", KALAM_CONFIG_FIELD(websocket.max_queued_messages), at_least(1),
      "Outgoing queue length per connection; overflow ends the subscription with OVERFLOW."},
+    {"websocket", "progress_interval_ms", KALAM_CONFIG_FIELD(websocket.progress_interval_ms), at_least(10),
+     "A quiet subscription receives a progress message (its resume point) at most this often."},
     // [rate_limit]
     {"rate_limit", "max_queries_per_sec", KALAM_CONFIG_FIELD(rate_limit.max_queries_per_sec), at_least(0),
      "Per-user query rate limit, above it -> 429; 0 = off."},

@@ -93,6 +93,7 @@ struct ServerConfig {
     int64_t max_message_bytes = 1048576;
     int64_t max_messages_per_second = 100;
     int64_t max_queued_messages = 1000;
+    int64_t progress_interval_ms = 1000;
   } websocket;
 
   struct RateLimit {

@@ -8,6 +8,7 @@
 
 #include "api/api_router.h"
 #include "api/http_server.h"
+#include "api/live_endpoint.h"
 #include "api/metrics.h"
 #include "auth/auth_service.h"
 #include "auth/secret_file.h"
@@ -17,6 +18,7 @@
 #include "jobs/cold_storage_jobs.h"
 #include "jobs/job_manager.h"
 #include "jobs/stream_eviction.h"
+#include "live/live_service.h"
 #include "sql/executor/handler_registry.h"
 #include "sql/executor/handlers/storage/storage_rules.h"
 #include "sql/executor/sql_executor.h"
@@ -37,6 +39,7 @@ struct AppContext::Components {
   // After what they use: destroyed first (their threads stop in stop()).
   std::unique_ptr<JobManager> jobs;
   std::unique_ptr<ColdStorageJobs> cold_jobs;
+  std::unique_ptr<LiveQueryService> live;
   ExecutorServices services;
   HandlerRegistry handlers;
   std::unique_ptr<SqlExecutor> executor;
@@ -135,7 +138,23 @@ Result<std::unique_ptr<AppContext>> AppContext::create(const ServerConfig& confi
         "Set KALAMDB_ROOT_PASSWORD to give it one.");
   }
 
+  LiveServiceOptions live_options;
+  live_options.max_subscriptions_per_connection =
+      static_cast<size_t>(c.config.websocket.max_subscriptions_per_connection);
+  live_options.max_queued_messages = static_cast<size_t>(c.config.websocket.max_queued_messages);
+  live_options.progress_interval = std::chrono::milliseconds(c.config.websocket.progress_interval_ms);
+  c.live = std::make_unique<LiveQueryService>(
+      *c.tables, *c.schema_registry,
+      [users = c.users.get()](const std::string& user_id) -> std::optional<Role> {
+        std::optional<UserRecord> user = users->find(user_id);
+        if (!user || user->is_deleted()) return std::nullopt;
+        return user->role;
+      },
+      live_options);
+  KALAM_RETURN_IF_ERROR(c.live->start());
+
   c.services.storage = c.storage.get();
+  c.services.live = c.live.get();
   c.services.tables = c.tables.get();
   c.services.schema_registry = c.schema_registry.get();
   c.services.users = c.users.get();
@@ -183,6 +202,18 @@ Status AppContext::start() {
   options.port = static_cast<uint16_t>(c.config.server.port);
   options.io_threads = io_threads;
   options.max_body_bytes = static_cast<size_t>(c.config.limits.max_request_body_bytes);
+  options.websocket = live_websocket_options(c.config);
+  auto live_context = std::make_shared<LiveEndpointContext>();
+  live_context->config = &c.config;
+  live_context->auth = c.auth.get();
+  live_context->live = c.live.get();
+  live_context->run_in_background = [router = c.router.get()](std::function<void()> task) {
+    router->run_in_background(std::move(task));
+  };
+  options.websocket.accept =
+      [live_context = std::shared_ptr<const LiveEndpointContext>(live_context)](const HttpRequest& request) {
+        return make_live_endpoint(live_context, request);
+      };
   c.http = std::make_unique<HttpServer>(
       options, [router = c.router.get()](HttpRequest&& request, HttpResponder respond) {
         router->handle(std::move(request), std::move(respond));
@@ -202,6 +233,7 @@ void AppContext::stop() {
   c.stopped = true;
   if (c.http) c.http->stop(std::chrono::seconds(c.config.shutdown.timeout_seconds));
   if (c.router) c.router->shutdown();
+  if (c.live) c.live->stop();
   if (c.stream_eviction) c.stream_eviction->stop();
   if (c.cold_jobs) c.cold_jobs->stop();
   // Running jobs stop at their next checkpoint; one still running after the timeout is

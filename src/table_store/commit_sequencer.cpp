@@ -22,11 +22,13 @@ CommitSequencer::Ticket CommitSequencer::begin(size_t count) {
   return ticket;
 }
 
-void CommitSequencer::finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes) {
+void CommitSequencer::finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes,
+                             std::vector<UnrecordedWrite> unrecorded) {
   std::lock_guard<std::mutex> lock(mutex_);
   Finished& entry = finished_[ticket.number];
   entry.live = live;
   entry.changes = std::move(changes);
+  entry.unrecorded = std::move(unrecorded);
   entry.last_seq = ticket.seqs.empty() ? 0 : ticket.seqs.back();
   bool advanced = false;
   for (auto it = finished_.begin(); it != finished_.end() && it->first == next_to_publish_;
@@ -35,6 +37,8 @@ void CommitSequencer::finish(const Ticket& ticket, LiveQueryManager* live, std::
     // is what keeps publication in commit order.
     if (it->second.live != nullptr && !it->second.changes.empty())
       it->second.live->publish(it->second.changes);
+    if (it->second.live != nullptr && !it->second.unrecorded.empty())
+      it->second.live->publish_unrecorded(it->second.unrecorded);
     if (it->second.last_seq > visible_seq_) visible_seq_ = it->second.last_seq;
     ++next_to_publish_;
     advanced = true;

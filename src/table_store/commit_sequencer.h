@@ -31,7 +31,8 @@ class CommitSequencer {
   Ticket begin(size_t count);
   // The commit's batch is written (or it failed: `changes` empty). Publishes, in ticket
   // order, the changes of every finished commit whose predecessors have all finished.
-  void finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes);
+  void finish(const Ticket& ticket, LiveQueryManager* live, std::vector<RowChange> changes,
+              std::vector<UnrecordedWrite> unrecorded = {});
 
   // Every _seq up to this belongs to a finished commit (or to none). With no commit in
   // flight, the last value drawn (the first call draws one, so that the values of commits
@@ -44,6 +45,7 @@ class CommitSequencer {
   struct Finished {
     LiveQueryManager* live = nullptr;
     std::vector<RowChange> changes;
+    std::vector<UnrecordedWrite> unrecorded;
     int64_t last_seq = 0;
   };
 

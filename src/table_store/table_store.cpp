@@ -573,11 +573,19 @@ Status TableStore::commit(WriteSet& writes, const WriteBatch& extra, LiveQueryMa
     if (status.is_ok()) mark_written(writes);
   }
   std::vector<RowChange> changes;
+  std::vector<UnrecordedWrite> unrecorded;
   if (status.is_ok() && live != nullptr) {
     changes.reserve(writes.changes_.size());
     for (PendingChange& pending : writes.changes_) changes.push_back(std::move(pending.change));
+    unrecorded.reserve(writes.unrecorded_.size());
+    for (size_t write : writes.unrecorded_) {
+      const auto& entry = *writes.write_log_[write];
+      // A key written twice is reported once, with its final _seq.
+      if (entry.second.final_seq != ticket.seqs[write]) continue;
+      unrecorded.push_back(UnrecordedWrite{entry.second.table_id, entry.first, entry.second.final_seq});
+    }
   }
-  sequencer_->finish(ticket, live, std::move(changes));
+  sequencer_->finish(ticket, live, std::move(changes), std::move(unrecorded));
   return status;
 }
 

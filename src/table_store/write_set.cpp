@@ -22,7 +22,8 @@ size_t WriteSet::footprint(const StoredRow& row) {
 }
 
 void WriteSet::add_change(RowChange change) {
-  size_t bytes = sizeof(PendingChange) + kNodeOverhead + change.table.size() + change.scope.size();
+  size_t bytes =
+      sizeof(PendingChange) + kNodeOverhead + change.table.size() + change.scope.size() + change.key.size();
   for (const auto* values : {&change.old_values, &change.new_values}) {
     for (const auto& [name, value] : *values) {
       bytes += sizeof(std::pair<std::string, Value>) + name.size() + payload_bytes(value);

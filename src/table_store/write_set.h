@@ -79,6 +79,9 @@ class WriteSet {
 
   // Change events, published by the commit after the batch is durable.
   void add_change(RowChange change);
+  // The last write has no change event (nobody subscribed to its table): the commit
+  // reports its key instead (LiveQueryManager::publish_unrecorded).
+  void note_unrecorded_change() { unrecorded_.push_back(write_log_.size() - 1); }
   bool has_changes() const { return !changes_.empty(); }
 
   // The index epochs of the tables written (table id → TableSchema::index_epoch).
@@ -112,6 +115,7 @@ class WriteSet {
   std::vector<UniqueClaim> claims_;
   std::map<uint64_t, uint64_t> table_epochs_;
   std::vector<PendingChange> changes_;
+  std::vector<size_t> unrecorded_;   // write indices without a change event
   std::vector<int64_t> final_seqs_;  // by write index, once committed
   int64_t high_water_written_ = 0;   // the _seq this set's batch wrote as the high-water mark
   size_t memory_bytes_ = 0;

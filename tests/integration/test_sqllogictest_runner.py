@@ -161,7 +161,7 @@ class RunnerAgainstRealServerTest(unittest.TestCase):
             NULL
 
             statement error
-            SHOW LIVE QUERIES
+            CREATE TABLE pairs (a INT PRIMARY KEY, b INT, UNIQUE (a, b))
 
             bogus record
             SELECT 1

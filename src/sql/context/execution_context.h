@@ -23,6 +23,7 @@ struct ExecutionContext {
   std::string effective_user_id;  // whose USER/STREAM rows statements touch (EXECUTE AS USER)
   std::string request_id;
   std::string ip_address;
+  std::string request_host;       // the request's Host header (SUBSCRIBE TO builds ws_url from it)
   int64_t timestamp_us = 0;       // request start, microseconds since epoch
   std::string default_namespace;  // request namespace_id, changed by USE
   std::vector<ParamValue> params;

@@ -2,10 +2,13 @@
 // system.audit_log and system.stats.
 #include "sql/engine/system_tables.h"
 
+#include <algorithm>
+
 #include "auth/user_store.h"
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
 #include "jobs/job_manager.h"
+#include "live/live_query_manager.h"
 #include "sql/context/authorization.h"
 #include "sql/context/table_access.h"
 #include "storage/audit_log.h"
@@ -254,6 +257,39 @@ std::vector<SystemTableDef> build_defs() {
                           Value(job.retry_count), Value(job.max_retries), Value(job.created_by),
                           Value(job.created_at_us), optional_time(job.started_at_us),
                           optional_time(job.finished_at_us)});
+        }
+        return rows;
+      }});
+  defs.push_back(SystemTableDef{
+      "live",
+      {{"live_id", DataType::kText, {"pk", "nn"}},
+       {"connection_id", DataType::kText, {"nn"}},
+       {"subscription_id", DataType::kText, {"nn"}},
+       {"user_id", DataType::kText, {"nn"}},
+       {"effective_user_id", DataType::kText, {"nn"}},
+       {"namespace_id", DataType::kText, {"nn"}},
+       {"table_name", DataType::kText, {"nn"}},
+       {"query", DataType::kText, {"nn"}},
+       {"options", DataType::kJson, {"nn"}},
+       {"created_at", DataType::kTimestamp, {"nn"}},
+       {"last_change_at", DataType::kTimestamp, {}},
+       {"changes_sent", DataType::kBigInt, {"nn"}}},
+      Role::kUser,
+      [](const ExecutionContext& ctx, ExecutorServices& services) -> Result<std::vector<ResultRow>> {
+        std::vector<ResultRow> rows;
+        if (services.live == nullptr) return rows;
+        const bool all = role_at_least(ctx.role, Role::kDba);
+        std::vector<LiveQueryInfo> queries = services.live->live_queries();
+        std::sort(queries.begin(), queries.end(), [](const LiveQueryInfo& a, const LiveQueryInfo& b) {
+          return a.created_at_us < b.created_at_us;
+        });
+        for (const LiveQueryInfo& live : queries) {
+          if (!all && live.user_id != ctx.user_id) continue;
+          rows.push_back({Value(live.live_id), Value(live.connection_id), Value(live.subscription_id),
+                          Value(live.user_id), Value(live.effective_user_id), Value(live.namespace_id),
+                          Value(live.table_name), Value(live.query), Value(live.options),
+                          Value(live.created_at_us), optional_time(live.last_change_at_us),
+                          Value(static_cast<int64_t>(live.changes_sent))});
         }
         return rows;
       }});

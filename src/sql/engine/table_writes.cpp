@@ -59,11 +59,14 @@ void record_change(StatementState& statement, const ScopeRef& ref, const std::st
     statement.returned_bytes +=
         sizeof(ReturnedRow) + key.size() + WriteSet::footprint(statement.returned.back().row);
   }
-  if (statement.services->live == nullptr) return;  // nobody consumes change events
+  LiveQueryManager* live = statement.services->live;
+  if (live == nullptr) return;  // nobody consumes change events
+  if (!live->wants_changes(ref.schema->table_id)) return statement.writes->note_unrecorded_change();
   RowChange change;
   change.table = ref.schema->qualified_name();
   change.table_id = ref.schema->table_id;
   change.scope = ref.scope;
+  change.key = key;
   change.kind = kind;
   if (old_row != nullptr) change.old_values = named_values(*ref.schema, *old_row);
   if (new_row != nullptr) change.new_values = named_values(*ref.schema, *new_row);

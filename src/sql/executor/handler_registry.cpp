@@ -11,6 +11,7 @@
 #include "sql/executor/handlers/index/show_indexes_handler.h"
 #include "sql/executor/handlers/job/flush_table_handler.h"
 #include "sql/executor/handlers/job/kill_job_handler.h"
+#include "sql/executor/handlers/live/live_handlers.h"
 #include "sql/executor/handlers/namespace/alter_namespace_handler.h"
 #include "sql/executor/handlers/namespace/create_namespace_handler.h"
 #include "sql/executor/handlers/namespace/drop_namespace_handler.h"
@@ -115,11 +116,10 @@ void register_all_handlers(HandlerRegistry& registry, ExecutorServices& services
   registry.add(K::kFlushAll, std::make_unique<FlushAllHandler>(services));
   registry.add(K::kKillJob, std::make_unique<KillJobHandler>(services));
   registry.add(K::kShowJobs, std::make_unique<ShowJobsHandler>(services));
-  // Not built yet (live queries): each answers NOT_IMPLEMENTED naming the feature until
-  // its issue lands.
-  for (K kind : {K::kSubscribe, K::kKillLiveQuery, K::kShowLiveQueries}) {
-    registry.add(kind, std::make_unique<NotImplementedHandler>(services));
-  }
+  // Live queries
+  registry.add(K::kSubscribe, std::make_unique<SubscribeHandler>(services));
+  registry.add(K::kKillLiveQuery, std::make_unique<KillLiveQueryHandler>(services));
+  registry.add(K::kShowLiveQueries, std::make_unique<ShowLiveQueriesHandler>(services));
 }
 
 }  // namespace kalam

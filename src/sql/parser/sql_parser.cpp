@@ -921,6 +921,21 @@ Result<StatementBody> parse_show_jobs(Parser& parser) {
   return StatementBody(ShowJobsStmt{});
 }
 
+// KILL LIVE QUERY 'live-id'
+Result<StatementBody> parse_kill_live_query(Parser& parser) {
+  KillLiveQueryStmt stmt;
+  parser.accept_keywords({"kill", "live", "query"});
+  KALAM_ASSIGN_OR_RETURN(stmt.live_id, parser.parse_string("live query id"));
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(std::move(stmt));
+}
+
+Result<StatementBody> parse_show_live_queries(Parser& parser) {
+  parser.accept_keywords({"show", "live", "queries"});
+  KALAM_RETURN_IF_ERROR(parser.expect_end());
+  return StatementBody(ShowLiveQueriesStmt{});
+}
+
 // CREATE VIEW [IF NOT EXISTS] [ns.]v [(col, …)] AS <SELECT | WITH … SELECT | VALUES …>
 Result<StatementBody> parse_create_view(Parser& parser, const std::vector<Token>& tokens,
                                         std::string_view text) {
@@ -1233,6 +1248,15 @@ Result<ParsedStatement> parse_statement(std::string_view text, SourcePosition st
       break;
     case StatementKind::kShowJobs:
       body = parse_show_jobs(parser);
+      break;
+    case StatementKind::kKillLiveQuery:
+      body = parse_kill_live_query(parser);
+      break;
+    case StatementKind::kShowLiveQueries:
+      body = parse_show_live_queries(parser);
+      break;
+    case StatementKind::kSubscribe:
+      body = StatementBody(SubscribeStmt{std::string(text)});
       break;
     case StatementKind::kCreateView:
       body = parse_create_view(parser, tokens, text);

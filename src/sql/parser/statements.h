@@ -266,6 +266,17 @@ struct KillJobStmt {
 
 struct ShowJobsStmt {};
 
+// SUBSCRIBE TO …: validated over HTTP; the WebSocket runs it (live/subscription_query.h).
+struct SubscribeStmt {
+  std::string sql;  // the statement as written
+};
+
+struct KillLiveQueryStmt {
+  std::string live_id;
+};
+
+struct ShowLiveQueriesStmt {};
+
 using StatementBody =
     std::variant<RawSqlStatement, SelectStmt, DmlStmt, ExecuteAsStmt, CreateNamespaceStmt, AlterNamespaceStmt,
                  DropNamespaceStmt, ShowNamespacesStmt, UseNamespaceStmt, CreateStorageStmt, AlterStorageStmt,
@@ -273,7 +284,7 @@ using StatementBody =
                  DropUserStmt, ShowUsersStmt, CreateTableStmt, AlterTableStmt, DropTableStmt, ShowTablesStmt,
                  ShowStatsStmt, ExplainStmt, DescribeTableStmt, CreateIndexStmt, DropIndexStmt, ReindexStmt,
                  ShowIndexesStmt, CheckTableStmt, CreateViewStmt, DropViewStmt, FlushTableStmt, FlushAllStmt,
-                 KillJobStmt, ShowJobsStmt>;
+                 KillJobStmt, ShowJobsStmt, SubscribeStmt, KillLiveQueryStmt, ShowLiveQueriesStmt>;
 
 struct ParsedStatement {
   StatementKind kind = StatementKind::kSelect;

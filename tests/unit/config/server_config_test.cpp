@@ -256,7 +256,7 @@ TEST_F(ServerConfigTest, GeneralNameWinsOverAliasWithWarning) {
 
 TEST_F(ServerConfigTest, EveryKeyCanBeSetThroughItsEnvironmentVariable) {
   const std::vector<ConfigKeyInfo> keys = list_config_keys();
-  ASSERT_EQ(keys.size(), 54u);  // every key of DefaultsMatchTheSpec
+  ASSERT_EQ(keys.size(), 55u);  // every key of DefaultsMatchTheSpec
   for (const ConfigKeyInfo& key : keys) {
     switch (key.type) {
       case ConfigValueType::kInteger:

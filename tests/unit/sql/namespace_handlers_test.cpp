@@ -153,10 +153,14 @@ TEST_F(ExecutorTest, EmptyAndOversizedBatches) {
   EXPECT_EQ(error_of(run("root", Role::kSystem, many)), ErrorCode::kInvalidArgument);
 }
 
-TEST_F(ExecutorTest, NotYetBuiltStatementsAnswerNotImplemented) {
-  auto outcome = run("root", Role::kSystem, "SHOW LIVE QUERIES");
-  ASSERT_EQ(error_of(outcome), ErrorCode::kNotImplemented);
-  EXPECT_EQ(std::get<std::string>(*outcome.error->detail("feature")), "SHOW LIVE QUERIES");
+TEST_F(ExecutorTest, LiveQueryStatementsWithoutALiveService) {
+  // No LiveQueryService (ExecutorServices::live is null): nothing to show, nothing to kill.
+  auto shown = run("root", Role::kSystem, "SHOW LIVE QUERIES");
+  ASSERT_FALSE(shown.error) << shown.error->to_string();
+  EXPECT_EQ(row_count(shown.results[0].result), 0u);
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "KILL LIVE QUERY 'conn-1-1'")),
+            ErrorCode::kServiceUnavailable);
+  EXPECT_EQ(error_of(run("root", Role::kSystem, "KILL LIVE QUERY 42")), ErrorCode::kInvalidSqlSyntax);
 }
 
 // A handler that outlives the deadline: the executor must report TIMEOUT.

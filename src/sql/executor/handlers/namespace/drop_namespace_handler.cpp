@@ -5,6 +5,7 @@
 #include "catalog/schema_registry.h"
 #include "common/json_builder.h"
 #include "jobs/cold_storage_jobs.h"
+#include "live/live_query_manager.h"
 #include "sql/context/audit.h"
 #include "sql/context/authorization.h"
 #include "sql/executor/handlers/namespace/namespace_rules.h"
@@ -52,6 +53,9 @@ Result<ExecutionResult> DropNamespaceHandler::execute(ExecutionContext& ctx, con
                         .build());
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP NAMESPACE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  for (uint64_t table_id : table_ids) {
+    if (services_.live != nullptr) services_.live->table_dropped(table_id);
+  }
   for (uint64_t table_id : table_ids) KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
   for (size_t idx = 0; idx < table_ids.size() && services_.cold_jobs != nullptr; ++idx) {
     auto cleanup = services_.cold_jobs->request_cleanup(table_ids[idx], qualified_names[idx], ctx.user_id);

@@ -5,6 +5,7 @@
 
 #include "catalog/table_schema.h"
 #include "jobs/cold_storage_jobs.h"
+#include "live/live_query_manager.h"
 #include "sql/context/audit.h"
 #include "sql/context/table_access.h"
 #include "sql/executor/handlers/table/table_rules.h"
@@ -48,6 +49,7 @@ Result<ExecutionResult> DropTableHandler::execute(ExecutionContext& ctx, const D
   log_ddl_operation(change.batch(), ctx, services_, "DROP_TABLE", "table:" + qualified);
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP TABLE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  if (services_.live != nullptr) services_.live->table_dropped(table_id);  // NOT_FOUND_TABLE to subscribers
   // A commit that read the old catalog may still be writing: remove what it leaves.
   KALAM_RETURN_IF_ERROR(services_.tables->purge_table(table_id));
   // Its cold files go in the background (the name is free already).

@@ -6,6 +6,7 @@
 
 #include "catalog/schema_registry.h"
 #include "catalog/table_schema.h"
+#include "live/live_query_manager.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "table_store/cold_segments.h"
 #include "table_store/table_store.h"
@@ -33,11 +34,13 @@ Result<ExecutionResult> ShowStatsHandler::execute(ExecutionContext& ctx, const S
                    {"hot_rows", DataType::kBigInt, {"nn"}},   {"cold_rows", DataType::kBigInt, {"nn"}},
                    {"cold_segments", DataType::kInt, {"nn"}}, {"cold_bytes", DataType::kBigInt, {"nn"}},
                    {"live_queries", DataType::kInt, {"nn"}},  {"last_flush_at", DataType::kTimestamp, {}}};
-  result.rows.push_back({Value(table->table_name), Value(table->namespace_id), Value(table->table_type),
-                         Value(static_cast<int64_t>(table->schema->schema_version())),
-                         Value(static_cast<int64_t>(rows.hot)), Value(static_cast<int64_t>(rows.cold)),
-                         Value(static_cast<int64_t>(segments.size())), Value(cold_bytes), Value(int64_t{0}),
-                         last_flush_at == 0 ? Value() : Value(last_flush_at)});
+  result.rows.push_back(
+      {Value(table->table_name), Value(table->namespace_id), Value(table->table_type),
+       Value(static_cast<int64_t>(table->schema->schema_version())), Value(static_cast<int64_t>(rows.hot)),
+       Value(static_cast<int64_t>(rows.cold)), Value(static_cast<int64_t>(segments.size())),
+       Value(cold_bytes),
+       Value(static_cast<int64_t>(services_.live ? services_.live->count_for_table(table->table_id) : 0)),
+       last_flush_at == 0 ? Value() : Value(last_flush_at)});
   return ExecutionResult(std::move(result));
 }
 

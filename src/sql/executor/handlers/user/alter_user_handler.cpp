@@ -6,6 +6,7 @@
 #include "auth/user_store.h"
 #include "common/json_builder.h"
 #include "config/server_config.h"
+#include "live/live_query_manager.h"
 #include "sql/context/audit.h"
 #include "sql/context/authorization.h"
 #include "sql/executor/handlers/user/user_rules.h"
@@ -69,6 +70,7 @@ Result<ExecutionResult> AlterUserHandler::execute(ExecutionContext& ctx, const A
   log_ddl_operation(batch, ctx, services_, "ALTER_USER", "user:" + stmt.user_id, std::move(changes));
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER USER"));
   KALAM_RETURN_IF_ERROR(users.commit(batch, record));
+  if (services_.live != nullptr && record.role != existing->role) services_.live->user_changed(stmt.user_id);
   return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' altered", 1});
 }
 

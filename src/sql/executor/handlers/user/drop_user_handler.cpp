@@ -3,6 +3,7 @@
 #include "sql/executor/handlers/user/drop_user_handler.h"
 
 #include "auth/user_store.h"
+#include "live/live_query_manager.h"
 #include "sql/context/audit.h"
 #include "sql/context/authorization.h"
 #include "sql/executor/handlers/user/user_rules.h"
@@ -41,6 +42,7 @@ Result<ExecutionResult> DropUserHandler::execute(ExecutionContext& ctx, const Dr
   log_ddl_operation(batch, ctx, services_, "DROP_USER", "user:" + stmt.user_id);
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("DROP USER"));
   KALAM_RETURN_IF_ERROR(users.commit(batch, record));
+  if (services_.live != nullptr) services_.live->user_changed(stmt.user_id);  // their live queries end
   return ExecutionResult(SuccessResult{"User '" + stmt.user_id + "' dropped", 1});
 }
 
