@@ -99,8 +99,10 @@ struct LiveQueryService::Sub {
   // Snapshot (or `from` history) reading.
   ReadView view;
   std::unique_ptr<RowCursor> cursor;
-  std::unordered_map<std::string, int64_t> shown_after_start;  // row key → _seq the snapshot showed, > V
-  int64_t max_shown_after_start = 0;
+  // Row versions sent ahead of their change events (rows read back after unrecorded
+  // writes): row key → _seq sent; events up to it are dropped.
+  std::unordered_map<std::string, int64_t> sent_ahead;
+  int64_t max_sent_ahead = 0;
   std::vector<RowChange> buffered;                         // changes published while the snapshot is read
   std::vector<std::string> batch;                          // encoded rows of the next initial_data message
   std::vector<std::pair<int64_t, std::string>> last_rows;  // kLastRows: newest first
@@ -480,12 +482,12 @@ struct LiveQueryService::Dispatcher {
   // One change to a live subscription (live.md § Subscribing, 3).
   void deliver(Sub& sub, const RowChange& change) {
     if (change.seq <= sub.start_seq) return;  // in the snapshot
-    if (!sub.shown_after_start.empty()) {
-      if (change.seq > sub.max_shown_after_start) {
-        sub.shown_after_start.clear();
-      } else if (auto it = sub.shown_after_start.find(change.key);
-                 it != sub.shown_after_start.end() && it->second >= change.seq) {
-        return;  // the snapshot showed this version (or a later one) already
+    if (!sub.sent_ahead.empty()) {
+      if (change.seq > sub.max_sent_ahead) {
+        sub.sent_ahead.clear();
+      } else if (auto it = sub.sent_ahead.find(change.key);
+                 it != sub.sent_ahead.end() && it->second >= change.seq) {
+        return;  // this version (or a later one) was sent already
       }
     }
     if (change.coalesced) return deliver_coalesced(sub, change);
@@ -517,8 +519,10 @@ struct LiveQueryService::Dispatcher {
     } else {
       return;
     }
-    // A delete carries the row as it was; an update out of the filter its new values.
-    const RowValues& row = has_new ? new_values : old_values;
+    // A delete (also an update out of the filter) names the row the client has: its old
+    // values, with the change's _seq; old_values say the same.
+    bool is_delete = !new_match;
+    const RowValues& row = is_delete ? old_values : new_values;
     send_one(sub, kind, row, had_old ? &old_values : nullptr, change.seq, false);
   }
 
@@ -529,8 +533,8 @@ struct LiveQueryService::Dispatcher {
     bool gone = change.new_values.empty();
     RowValues values = values_of(sub, gone ? change.old_values : change.new_values);
     bool match = !gone && matches(sub, values);
-    sub.shown_after_start[change.key] = change.seq;
-    sub.max_shown_after_start = std::max(sub.max_shown_after_start, change.seq);
+    sub.sent_ahead[change.key] = change.seq;
+    sub.max_sent_ahead = std::max(sub.max_sent_ahead, change.seq);
     send_one(sub, match ? "update" : "delete", values, nullptr, change.seq, false);
   }
 
@@ -725,6 +729,10 @@ struct LiveQueryService::Dispatcher {
     registered.view.now_us = unix_micros();
     service.tables_.pin(registered.view);
     registered.start_seq = registered.view.visible_seq;
+    // The history (`from`) reads every row changed since `from` that the snapshot holds,
+    // also those a commit above V changed: a client's state of a row is unknown, so the
+    // row is sent as it is, and its older events dropped (sent_ahead).
+    if (registered.mode == Sub::Mode::kFrom) registered.view.visible_seq = INT64_MAX;
     registered.position = registered.mode == Sub::Mode::kFrom ? *registered.options.from : 0;
     if (registered.position > 0) connection->set_position(registered.number, registered.position);
 
@@ -791,8 +799,10 @@ struct LiveQueryService::Dispatcher {
     }
     out += "],\"seq\":" + quoted_seq(sub.history_seq) + "}";
     sub.history_rows.clear();
-    sub.connection->enqueue({std::move(out), sub.number, sub.history_seq}, true);
-    sub.position = sub.history_seq;
+    // A resume point only up to V: a commit above V may not be in the history's snapshot.
+    int64_t position = std::min(sub.history_seq, sub.start_seq);
+    sub.connection->enqueue({std::move(out), sub.number, position}, true);
+    sub.position = position;
     sub.info->changes_sent.fetch_add(1, std::memory_order_relaxed);
     sub.last_sent = Clock::now();
   }
@@ -851,8 +861,18 @@ struct LiveQueryService::Dispatcher {
       const StoredRow& row = sub.cursor->row();
       const std::string& key = sub.cursor->key();
       if (row.seq > sub.start_seq) {
-        sub.shown_after_start[key] = row.seq;
-        sub.max_shown_after_start = std::max(sub.max_shown_after_start, row.seq);
+        if (sub.mode == Sub::Mode::kFrom) {
+          // The history shows this row as it is, newer than V: its change events up to
+          // this version are dropped when they arrive.
+          sub.sent_ahead[key] = row.seq;
+          sub.max_sent_ahead = std::max(sub.max_sent_ahead, row.seq);
+        } else {
+          // Written by a commit after V that was on disk when the snapshot was taken: its
+          // change arrives as a message, so the snapshot leaves it out (never both).
+          Status status = sub.cursor->next();
+          if (!status.is_ok()) return fail_snapshot(sub, status);
+          continue;
+        }
       }
       bool expired = stream && stream_row_expired(ttl, row, sub.view.now_us);
       if (sub.mode == Sub::Mode::kFrom) {
@@ -862,29 +882,22 @@ struct LiveQueryService::Dispatcher {
         if (row.deleted && row.cells.empty()) key_values_into(sub, key, values);
         bool live = !row.deleted && !expired;
         bool match = matches(sub, values);
-        const char* kind = nullptr;
-        if (live && match) {
-          kind = "update";
-        } else if (!live && !row.cells.empty() && !row.cold && !match) {
-          kind = nullptr;  // a delete of a row that did not match when it was deleted
-        } else {
-          kind = "delete";
+        // The client's version of the row is unknown (it may be older than `from`): a
+        // row gone or no longer matching is a delete, whatever its last values were.
+        const char* kind = live && match ? "update" : "delete";
+        if (sub.history_kind != kind || sub.history_rows.size() >= sub.batch_size) {
+          flush_history(sub);
+          sub.history_kind = kind;
         }
-        if (kind != nullptr) {
-          if (sub.history_kind != kind || sub.history_rows.size() >= sub.batch_size) {
-            flush_history(sub);
-            sub.history_kind = kind;
-          }
-          std::string encoded;
-          append_row(encoded, sub, values, row.seq);
-          sub.history_rows.push_back(std::move(encoded));
-          sub.history_seq = row.seq;
-          if (sub.history_rows.size() >= sub.batch_size) {
-            flush_history(sub);
-            Status status = sub.cursor->next();
-            if (!status.is_ok()) return fail_snapshot(sub, status);
-            return true;
-          }
+        std::string encoded;
+        append_row(encoded, sub, values, row.seq);
+        sub.history_rows.push_back(std::move(encoded));
+        sub.history_seq = row.seq;
+        if (sub.history_rows.size() >= sub.batch_size) {
+          flush_history(sub);
+          Status status = sub.cursor->next();
+          if (!status.is_ok()) return fail_snapshot(sub, status);
+          return true;
         }
       } else if (!row.deleted && !expired) {
         RowValues values = values_of(sub, row);

@@ -8,8 +8,8 @@
 // Exactly once across the snapshot: a subscription is registered (so it receives every
 // change published from then on) before its snapshot is pinned at the commit sequence's
 // settled point V; changes with _seq <= V are in the snapshot and dropped, later ones
-// are delivered, except those of rows whose newer version the snapshot already showed
-// (a commit above V that was written when the snapshot was taken).
+// are delivered. Row versions above V that a commit already wrote when the snapshot was
+// taken are left out of the snapshot: they arrive as changes.
 //
 // See docs/live.md for the protocol as built, its limits and its decisions.
 #pragma once

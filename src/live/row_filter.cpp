@@ -266,6 +266,23 @@ std::optional<RowFilter::Equality> find_equality(const TableSchema& schema, cons
   return std::nullopt;
 }
 
+// ILIKE (live.md) as SQLite spells it: SQLite's LIKE already ignores ASCII case, so
+// `a ILIKE b` is `a LIKE b` (and means what LIKE means in a SELECT).
+std::string rewrite_ilike(const std::string& where) {
+  auto tokenized = tokenize_sql(where);
+  if (!tokenized.is_ok()) return where;  // SQLite reports the error
+  std::string out;
+  size_t copied = 0;
+  for (const Token& token : tokenized.value()) {
+    if (token.kind != TokenKind::kIdentifier || !token.is_keyword("ilike")) continue;
+    out.append(where, copied, token.offset - copied);
+    out += "LIKE";
+    copied = token.offset + token.length;
+  }
+  out.append(where, copied, std::string::npos);
+  return out;
+}
+
 }  // namespace
 
 std::optional<std::string> index_key(const Value& value, DataType type) {
@@ -382,7 +399,8 @@ Result<std::unique_ptr<RowFilter>> FilterEngine::compile(std::shared_ptr<const T
   std::unique_ptr<RowFilter> filter(new RowFilter());
   filter->engine_ = this;
   filter->slot_ = number;  // from here the filter's destructor drops the table
-  std::string sql = "SELECT 1 FROM temp.\"r" + std::to_string(number) + "\" WHERE (" + where + "\n)";
+  std::string sql =
+      "SELECT 1 FROM temp.\"r" + std::to_string(number) + "\" WHERE (" + rewrite_ilike(where) + "\n)";
   compiling_ = true;
   compiling_table_ = "r" + std::to_string(number);
   denied_.clear();
