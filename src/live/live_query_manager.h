@@ -66,11 +66,11 @@ class LiveQueryManager {
   // Called once per commit, after the batch is durable, with the changes in the order
   // they were made. Must not block: implementations queue and return.
   virtual void publish(const std::vector<RowChange>& changes) = 0;
-  // Whether writes to the table must record change events (some subscription may want
-  // them). A write that records none is handed to publish_unrecorded after its commit,
-  // in the same order as publish, so that a subscription that started while the
-  // statement ran still learns of it. Thread-safe, cheap.
-  virtual bool wants_changes(uint64_t table_id) const { return true; }
+  // Whether writes to the table scope (a user's rows; "" for a SHARED table) must record
+  // change events (some subscription may want them). A write that records none is handed to
+  // publish_unrecorded after its commit, in the same order as publish, so that a subscription that started
+  // while the statement ran still learns of it. Thread-safe, cheap.
+  virtual bool wants_changes(uint64_t table_id, std::string_view scope) const { return true; }
   virtual void publish_unrecorded(const std::vector<UnrecordedWrite>& writes) {}
 
   // Every active subscription.

@@ -134,9 +134,13 @@ struct LiveQueryService::Dispatcher {
     std::map<std::string, std::unordered_map<std::string, std::vector<Sub*>>>
         by_equality;  // column → key → subs
     size_t size = 0;
+    int64_t last_change_seq = 0;  // the newest change published for this table scope
   };
+
+  // A quiet subscription whose scope had no change since its resume point needs no new
+  // one (resuming from it reads nothing): it gets a progress message only this rarely.
+  static constexpr int kIdleProgressFactor = 60;
   std::unordered_map<uint64_t, std::unordered_map<std::string, ScopeSubs>> index;
-  std::unordered_map<uint64_t, size_t> table_counts;
   uint64_t next_sub = 1;
   uint64_t stamp = 0;
   std::unordered_map<Sub*, uint64_t> seen;  // per change: candidates already evaluated
@@ -307,14 +311,6 @@ struct LiveQueryService::Dispatcher {
 
   // ---- the index ----
 
-  void publish_tables() {
-    auto tables = std::make_shared<std::unordered_set<uint64_t>>();
-    for (const auto& [table_id, count] : table_counts) {
-      if (count > 0) tables->insert(table_id);
-    }
-    service.subscribed_tables_.store(std::move(tables));
-  }
-
   void add_to_index(Sub& sub) {
     ScopeSubs& scope = index[sub.schema->table_id][sub.ref.scope];
     if (sub.filter != nullptr && sub.filter->equality()) {
@@ -327,7 +323,8 @@ struct LiveQueryService::Dispatcher {
       scope.unindexed.push_back(&sub);
     }
     ++scope.size;
-    if (table_counts[sub.schema->table_id]++ == 0) publish_tables();
+    std::unique_lock<std::shared_mutex> lock(service.subscribed_mu_);
+    ++service.subscribed_[sub.schema->table_id][sub.ref.scope];
   }
 
   void unindex(Sub& sub) {
@@ -352,10 +349,19 @@ struct LiveQueryService::Dispatcher {
     }
     if (--scope->second.size == 0) table->second.erase(scope);
     if (table->second.empty()) index.erase(table);
-    if (--table_counts[sub.schema->table_id] == 0) {
-      table_counts.erase(sub.schema->table_id);
-      publish_tables();
-    }
+    std::unique_lock<std::shared_mutex> lock(service.subscribed_mu_);
+    auto subscribed = service.subscribed_.find(sub.schema->table_id);
+    if (subscribed == service.subscribed_.end()) return;
+    auto count = subscribed->second.find(sub.ref.scope);
+    if (count != subscribed->second.end() && --count->second == 0) subscribed->second.erase(count);
+    if (subscribed->second.empty()) service.subscribed_.erase(subscribed);
+  }
+
+  const ScopeSubs* find_scope(uint64_t table_id, const std::string& scope) const {
+    auto table = index.find(table_id);
+    if (table == index.end()) return nullptr;
+    auto found = table->second.find(scope);
+    return found == table->second.end() ? nullptr : &found->second;
   }
 
   // The subscriptions a change may concern: the scope's unindexed ones, and those whose
@@ -366,6 +372,7 @@ struct LiveQueryService::Dispatcher {
     if (table == index.end()) return;
     auto scope = table->second.find(change.scope);
     if (scope == table->second.end()) return;
+    scope->second.last_change_seq = std::max(scope->second.last_change_seq, change.seq);
     out.insert(out.end(), scope->second.unindexed.begin(), scope->second.unindexed.end());
     if (scope->second.by_equality.empty()) return;
     ++stamp;
@@ -435,6 +442,7 @@ struct LiveQueryService::Dispatcher {
       if (table == index.end()) continue;
       auto scope = table->second.find(parts.value().scope);
       if (scope == table->second.end()) continue;
+      scope->second.last_change_seq = std::max(scope->second.last_change_seq, write.seq);
       std::vector<Sub*> targets(scope->second.unindexed.begin(), scope->second.unindexed.end());
       for (const auto& [column, by_key] : scope->second.by_equality) {
         for (const auto& [key, list] : by_key) targets.insert(targets.end(), list.begin(), list.end());
@@ -968,9 +976,16 @@ struct LiveQueryService::Dispatcher {
       connection->close_(1008, "token expired");
       connections.erase(connection.get());
     }
+    const auto interval = options().progress_interval;
     for (auto& [number, sub] : subs) {
       if (sub->phase != Sub::Phase::kLive || settled <= sub->position) continue;
-      if (now - sub->last_sent < options().progress_interval) continue;
+      if (now - sub->last_sent < interval) continue;
+      // Changes in the scope that did not match: the resume point must move past them.
+      // Otherwise only now and then (a resume point older than the kept history would
+      // be refused).
+      const ScopeSubs* scope = find_scope(sub->schema->table_id, sub->ref.scope);
+      bool skipped_changes = scope != nullptr && scope->last_change_seq > sub->position;
+      if (!skipped_changes && now - sub->last_sent < interval * kIdleProgressFactor) continue;
       std::string out = message_head("progress", *sub) + ",\"seq\":" + quoted_seq(settled) + "}";
       if (!sub->connection->has_room()) continue;  // a slow client gets its changes first
       sub->connection->enqueue({std::move(out), sub->number, settled}, true);
@@ -1121,11 +1136,7 @@ void LiveConnection::closed() {
 
 LiveQueryService::LiveQueryService(TableStore& tables, SchemaRegistry& registry, RoleLookup roles,
                                    LiveServiceOptions options)
-    : tables_(tables),
-      registry_(registry),
-      roles_(std::move(roles)),
-      options_(options),
-      subscribed_tables_(std::make_shared<const std::unordered_set<uint64_t>>()) {}
+    : tables_(tables), registry_(registry), roles_(std::move(roles)), options_(options) {}
 
 LiveQueryService::~LiveQueryService() { stop(); }
 
@@ -1198,12 +1209,19 @@ void LiveQueryService::notify_room() {
   inbox_cv_.notify_one();
 }
 
+bool LiveQueryService::subscribed(uint64_t table_id, std::string_view scope) const {
+  auto table = subscribed_.find(table_id);
+  return table != subscribed_.end() && table->second.find(std::string(scope)) != table->second.end();
+}
+
 void LiveQueryService::publish(const std::vector<RowChange>& changes) {
-  std::shared_ptr<const std::unordered_set<uint64_t>> tables = subscribed_tables_.load();
-  if (tables->empty()) return;
   std::vector<RowChange> wanted;
-  for (const RowChange& change : changes) {
-    if (tables->count(change.table_id) != 0) wanted.push_back(change);
+  {
+    std::shared_lock<std::shared_mutex> lock(subscribed_mu_);
+    if (subscribed_.empty()) return;
+    for (const RowChange& change : changes) {
+      if (subscribed(change.table_id, change.scope)) wanted.push_back(change);
+    }
   }
   if (wanted.empty()) return;
   bool was_empty = false;
@@ -1216,16 +1234,20 @@ void LiveQueryService::publish(const std::vector<RowChange>& changes) {
   if (was_empty) inbox_cv_.notify_one();
 }
 
-bool LiveQueryService::wants_changes(uint64_t table_id) const {
-  return subscribed_tables_.load()->count(table_id) != 0;
+bool LiveQueryService::wants_changes(uint64_t table_id, std::string_view scope) const {
+  std::shared_lock<std::shared_mutex> lock(subscribed_mu_);
+  return subscribed(table_id, scope);
 }
 
 void LiveQueryService::publish_unrecorded(const std::vector<UnrecordedWrite>& writes) {
-  std::shared_ptr<const std::unordered_set<uint64_t>> tables = subscribed_tables_.load();
-  if (tables->empty()) return;
   std::vector<UnrecordedWrite> wanted;
-  for (const UnrecordedWrite& write : writes) {
-    if (tables->count(write.table_id) != 0) wanted.push_back(write);
+  {
+    std::shared_lock<std::shared_mutex> lock(subscribed_mu_);
+    if (subscribed_.empty()) return;
+    for (const UnrecordedWrite& write : writes) {
+      auto parts = split_row_key(write.key);
+      if (parts.is_ok() && subscribed(write.table_id, parts.value().scope)) wanted.push_back(write);
+    }
   }
   if (wanted.empty()) return;
   {

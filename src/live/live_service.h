@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -130,7 +131,7 @@ class LiveQueryService final : public LiveQueryManager {
   Result<std::string> validate_subscription(const std::string& sql, const std::string& user_id, Role role,
                                             const std::string& default_namespace) override;
   void publish(const std::vector<RowChange>& changes) override;
-  bool wants_changes(uint64_t table_id) const override;
+  bool wants_changes(uint64_t table_id, std::string_view scope) const override;
   void publish_unrecorded(const std::vector<UnrecordedWrite>& writes) override;
   std::vector<LiveQueryInfo> live_queries() const override;
   size_t count_for_table(uint64_t table_id) const override;
@@ -169,9 +170,12 @@ class LiveQueryService final : public LiveQueryManager {
   std::thread thread_;
   std::unique_ptr<Dispatcher> dispatcher_;
 
-  // Tables with at least one subscription: publish copies only their changes. Replaced
-  // (not modified) by the dispatcher before a new subscription pins its snapshot.
-  std::atomic<std::shared_ptr<const std::unordered_set<uint64_t>>> subscribed_tables_;
+  // Table scopes with at least one subscription (table → scope → subscriptions): publish
+  // copies only their changes, and writes elsewhere record none. The dispatcher adds a
+  // scope before a new subscription pins its snapshot (see wants_changes).
+  bool subscribed(uint64_t table_id, std::string_view scope) const;  // REQUIRES: subscribed_mu_
+  mutable std::shared_mutex subscribed_mu_;
+  std::unordered_map<uint64_t, std::unordered_map<std::string, size_t>> subscribed_;
 
   // system.live rows, by live id.
   struct InfoEntry {

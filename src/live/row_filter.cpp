@@ -183,7 +183,10 @@ std::optional<Value> literal_of(const std::vector<Token>& tokens, size_t& pos) {
 }
 
 // Equality conjuncts at the top level of `where` (AND only, no OR at depth 0).
-std::optional<RowFilter::Equality> find_equality(const TableSchema& schema, const std::string& where) {
+// `whole` is set when the condition is that one conjunct and nothing else.
+std::optional<RowFilter::Equality> find_equality(const TableSchema& schema, const std::string& where,
+                                                 bool* whole) {
+  *whole = false;
   auto tokenized = tokenize_sql(where);
   if (!tokenized.is_ok()) return std::nullopt;
   std::vector<Token> tokens = std::move(tokenized).value();
@@ -261,7 +264,10 @@ std::optional<RowFilter::Equality> find_equality(const TableSchema& schema, cons
       }
       equality.keys.push_back(std::move(*key));
     }
-    if (usable && !equality.keys.empty()) return equality;
+    if (usable && !equality.keys.empty()) {
+      *whole = conjuncts.size() == 1;
+      return equality;
+    }
   }
   return std::nullopt;
 }
@@ -298,10 +304,15 @@ std::optional<std::string> index_key(const Value& value, DataType type) {
 
 RowFilter::~RowFilter() {
   if (stmt_ != nullptr) sqlite3_finalize(stmt_);
-  if (engine_ != nullptr) engine_->release(slot_);
+  if (engine_ != nullptr && slot_ != 0) engine_->release(slot_);
 }
 
 bool RowFilter::matches(const RowValues& row) {
+  if (stmt_ == nullptr) {  // the condition is exactly `column = literal` / `column IN (literals)`
+    if (column_ >= row.size()) return false;
+    std::optional<std::string> key = index_key(row[column_], column_type_);
+    return key && std::find(equality_->keys.begin(), equality_->keys.end(), *key) != equality_->keys.end();
+  }
   FilterEngine::Slot* slot = engine_->slot(slot_);
   if (slot == nullptr) return false;
   slot->row = &row;
@@ -340,8 +351,10 @@ Result<std::unique_ptr<FilterEngine>> FilterEngine::open() {
         auto* self = static_cast<FilterEngine*>(user);
         if (!self->compiling_) return SQLITE_OK;  // set-up statements of the engine itself
         switch (action) {
-          case SQLITE_SELECT:
-            return SQLITE_OK;
+          case SQLITE_SELECT:  // the filter's own SELECT; another one is a subquery
+            if (++self->selects_ == 1) return SQLITE_OK;
+            self->denied_ = "subqueries";
+            return SQLITE_DENY;
           case SQLITE_READ:  // the row being checked, nothing else
             if (arg1 != nullptr && self->compiling_table_ == arg1) return SQLITE_OK;
             self->denied_ = "other tables";
@@ -373,6 +386,9 @@ FilterEngine::Slot* FilterEngine::slot(int number) {
 }
 
 void FilterEngine::release(int number) {
+  auto it = slots_.find(number);
+  if (it == slots_.end() || --it->second.users > 0) return;
+  by_schema_.erase(it->second.schema.get());
   std::string drop = "DROP TABLE IF EXISTS temp.\"r" + std::to_string(number) + "\"";
   char* error = nullptr;
   if (sqlite3_exec(db_, drop.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
@@ -385,24 +401,46 @@ void FilterEngine::release(int number) {
 Result<std::unique_ptr<RowFilter>> FilterEngine::compile(std::shared_ptr<const TableSchema> schema,
                                                          const std::string& where) {
   if (where.empty()) return std::unique_ptr<RowFilter>();
-  int number = next_slot_++;
-  slots_[number].schema = schema;
-  std::string create = "CREATE VIRTUAL TABLE temp.\"r" + std::to_string(number) + "\" USING kalam_live_row(" +
-                       std::to_string(number) + ")";
-  char* error = nullptr;
-  if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
-    std::string message = error != nullptr ? error : "?";
-    sqlite3_free(error);
-    slots_.erase(number);
-    return Status(ErrorCode::kInternalError, "cannot prepare a live filter: " + message);
-  }
   std::unique_ptr<RowFilter> filter(new RowFilter());
+  bool whole = false;
+  filter->equality_ = find_equality(*schema, where, &whole);
+  if (whole) {
+    // `column = literal` (or IN) alone: decided by the index key, no SQLite statement
+    // (most subscriptions: one conversation, one document, one user's items).
+    const auto& columns = schema->current().columns;
+    for (size_t idx = 0; idx < columns.size(); ++idx) {
+      if (columns[idx].name != filter->equality_->column) continue;
+      filter->column_ = idx;
+      filter->column_type_ = columns[idx].type;
+      return filter;
+    }
+  }
+  // One virtual table per schema, shared by its filters.
+  int number = 0;
+  if (auto found = by_schema_.find(schema.get()); found != by_schema_.end()) {
+    number = found->second;
+  } else {
+    number = next_slot_++;
+    slots_[number].schema = schema;
+    std::string create = "CREATE VIRTUAL TABLE temp.\"r" + std::to_string(number) +
+                         "\" USING kalam_live_row(" + std::to_string(number) + ")";
+    char* error = nullptr;
+    if (sqlite3_exec(db_, create.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string message = error != nullptr ? error : "?";
+      sqlite3_free(error);
+      slots_.erase(number);
+      return Status(ErrorCode::kInternalError, "cannot prepare a live filter: " + message);
+    }
+    by_schema_[schema.get()] = number;
+  }
+  ++slots_[number].users;
   filter->engine_ = this;
-  filter->slot_ = number;  // from here the filter's destructor drops the table
+  filter->slot_ = number;  // from here the filter's destructor releases the table
   std::string sql =
       "SELECT 1 FROM temp.\"r" + std::to_string(number) + "\" WHERE (" + rewrite_ilike(where) + "\n)";
   compiling_ = true;
   compiling_table_ = "r" + std::to_string(number);
+  selects_ = 0;
   denied_.clear();
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
@@ -423,7 +461,6 @@ Result<std::unique_ptr<RowFilter>> FilterEngine::compile(std::shared_ptr<const T
   if (tail != nullptr && *tail != '\0') {
     return Status(ErrorCode::kInvalidSqlSyntax, "invalid live filter: text after the condition");
   }
-  filter->equality_ = find_equality(*schema, where);
   return filter;
 }
 

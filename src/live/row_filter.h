@@ -51,9 +51,11 @@ class RowFilter {
   friend class FilterEngine;
   RowFilter() = default;
   FilterEngine* engine_ = nullptr;
-  int slot_ = 0;
+  int slot_ = 0;  // 0: no SQLite statement (an equality alone)
   sqlite3_stmt* stmt_ = nullptr;
   std::optional<Equality> equality_;
+  size_t column_ = 0;  // without a statement: the equality's column and type
+  DataType column_type_ = DataType::kText;
 };
 
 // The canonical key of a value for equality indexing: only integers (for integer columns)
@@ -78,6 +80,7 @@ class FilterEngine {
   struct Slot {
     std::shared_ptr<const TableSchema> schema;
     const RowValues* row = nullptr;
+    size_t users = 0;  // filters compiled against it
   };
   Slot* slot(int number);
 
@@ -89,9 +92,11 @@ class FilterEngine {
   sqlite3* db_ = nullptr;
   int next_slot_ = 1;
   std::map<int, Slot> slots_;
-  bool compiling_ = false;       // the authorizer admits only what a filter may do
-  std::string compiling_table_;  // the one table a filter being compiled may read
-  std::string denied_;           // what the authorizer refused last
+  std::map<const TableSchema*, int> by_schema_;  // the slot (virtual table) of a schema
+  bool compiling_ = false;                       // the authorizer admits only what a filter may do
+  std::string compiling_table_;                  // the one table a filter being compiled may read
+  int selects_ = 0;                              // SELECTs seen while compiling (more than one: a subquery)
+  std::string denied_;                           // what the authorizer refused last
 };
 
 }  // namespace kalam

@@ -108,6 +108,7 @@ Result<std::string> read_condition(Reader& reader, bool close_paren) {
   }
   size_t last = reader.position();
   if (last == first) return syntax_error(reader.peek(), "a condition");
+  if (depth != 0) return syntax_error(reader.peek(), "')'");
   const auto& tokens = reader.tokens();
   size_t begin = tokens[first].offset;
   size_t end = tokens[last - 1].offset + tokens[last - 1].length;
@@ -258,9 +259,9 @@ Result<SubscriptionQuery> parse_subscription(std::string_view sql) {
   } else {
     KALAM_RETURN_IF_ERROR(read_body(reader, query, false));
   }
-  reader.accept_symbol(";");
+  bool semicolon = reader.accept_symbol(";");
   if (!reader.at_end()) {
-    if (reader.peek().is_symbol(";")) return unsupported("several statements");
+    if (semicolon || reader.peek().is_symbol(";")) return unsupported("several statements");
     return syntax_error(reader.peek(), "the end of the subscription");
   }
   return query;

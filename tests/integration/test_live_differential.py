@@ -7,6 +7,7 @@ no row version may have reached a subscriber twice.
 
 KALAM_LIVE_DIFF_SEED picks the seed (printed on failure); KALAM_LIVE_DIFF_ROUNDS the length."""
 import asyncio
+import json
 import os
 import random
 import sys
@@ -83,7 +84,9 @@ class Subscriber:
     async def read(self):
         while True:
             try:
-                message = await self.client.recv(3600)
+                # ws.recv() itself, not under asyncio.wait_for: Python 3.11's wait_for can
+                # swallow a cancellation that races with a message, and stop() would wait.
+                message = json.loads(await self.client.ws.recv())
             except Exception:
                 return
             if message["type"] not in ("change", "progress"):

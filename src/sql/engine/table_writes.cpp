@@ -61,7 +61,8 @@ void record_change(StatementState& statement, const ScopeRef& ref, const std::st
   }
   LiveQueryManager* live = statement.services->live;
   if (live == nullptr) return;  // nobody consumes change events
-  if (!live->wants_changes(ref.schema->table_id)) return statement.writes->note_unrecorded_change();
+  if (!live->wants_changes(ref.schema->table_id, ref.scope))
+    return statement.writes->note_unrecorded_change();
   RowChange change;
   change.table = ref.schema->qualified_name();
   change.table_id = ref.schema->table_id;
