@@ -26,10 +26,6 @@ namespace kalam {
 namespace json = boost::json;
 namespace {
 
-bool is_loopback_ip(std::string_view ip) {
-  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
-}
-
 // The client's X-Request-Id when it is well-formed (1..128 of [A-Za-z0-9._-]), else a UUID v4.
 std::string choose_request_id(const HttpRequest& request) {
   if (const std::string* given = request.header("x-request-id")) {
@@ -225,7 +221,7 @@ class ApiRouter::Impl {
   }
 
   static RequestOrigin origin_of(const HttpRequest& request, const std::string& request_id) {
-    return RequestOrigin{request.remote_ip, request_id, is_loopback_ip(request.remote_ip)};
+    return RequestOrigin{request.remote_ip, request_id, is_loopback_address(request.remote_ip)};
   }
 
   RequestLimits request_limits() const {

@@ -31,10 +31,6 @@ constexpr uint16_t kClosePolicy = 1008;
 // closes the connection without reading the message (1009).
 constexpr size_t kHardLimitFactor = 4;
 
-bool is_loopback_ip(std::string_view ip) {
-  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
-}
-
 std::string error_json(std::string_view type, std::optional<std::string_view> id, std::string_view code,
                        std::string_view message) {
   std::string out = "{\"type\":";
@@ -260,7 +256,7 @@ class LiveEndpoint final : public WebSocketEndpoint {
     }
     authenticating_ = true;
     bool bearer = token != nullptr;
-    RequestOrigin origin{remote_ip_, "", is_loopback_ip(remote_ip_)};
+    RequestOrigin origin{remote_ip_, "", is_loopback_address(remote_ip_)};
     ctx_->run_in_background([ctx = ctx_, pending = auth_, channel = channel_, header = std::move(header),
                              origin, bearer]() mutable {
       auto result = ctx->auth->authenticate(&header, origin);

@@ -12,6 +12,10 @@
 #include "storage/system_keys.h"
 
 namespace kalam {
+
+bool is_loopback_address(std::string_view ip) {
+  return ip.rfind("127.", 0) == 0 || ip == "::1" || ip.rfind("::ffff:127.", 0) == 0;
+}
 namespace {
 
 constexpr size_t kMaxPasswordBytes = 72;

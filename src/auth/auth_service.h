@@ -29,6 +29,9 @@ struct AuthSettings {
   int64_t lockout_minutes = 15;
 };
 
+// Whether `ip` (as the server reports a peer: IPv4, IPv6, IPv4-mapped) is a loopback address.
+bool is_loopback_address(std::string_view ip);
+
 // Who is asking, for audit rows and the loopback rule of a password-less root.
 struct RequestOrigin {
   std::string ip_address;

@@ -6,11 +6,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 
 #include "common/string_util.h"
 #include "sql/engine/sandbox.h"
+#include "sql/engine/sqlite_value.h"
 #include "sql/engine/time_values.h"
 #include "sql/parser/token.h"
 
@@ -27,26 +27,6 @@ struct RowCursor {
   sqlite3_vtab_cursor base{};
   bool eof = true;
 };
-
-void result_value(sqlite3_context* context, const Value& value) {
-  if (is_null(value)) {
-    sqlite3_result_null(context);
-  } else if (const auto* boolean = std::get_if<bool>(&value)) {
-    sqlite3_result_int64(context, *boolean ? 1 : 0);
-  } else if (const auto* integer = std::get_if<int64_t>(&value)) {
-    sqlite3_result_int64(context, *integer);
-  } else if (const auto* real = std::get_if<double>(&value)) {
-    // As the table module does: NaN travels as the text 'NaN'.
-    if (std::isnan(*real)) {
-      sqlite3_result_text(context, "NaN", 3, SQLITE_STATIC);
-    } else {
-      sqlite3_result_double(context, *real);
-    }
-  } else {
-    const auto& text = std::get<std::string>(value);
-    sqlite3_result_text64(context, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
-  }
-}
 
 int row_connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** error) {
   auto* engine = static_cast<FilterEngine*>(aux);
@@ -118,7 +98,7 @@ int row_column(sqlite3_vtab_cursor* base, sqlite3_context* context, int column) 
     sqlite3_result_null(context);
     return SQLITE_OK;
   }
-  result_value(context, (*slot->row)[static_cast<size_t>(column)]);
+  sqlite_result_value(context, (*slot->row)[static_cast<size_t>(column)]);
   return SQLITE_OK;
 }
 

@@ -165,6 +165,8 @@ class LiveQueriesTest(unittest.TestCase):
             self.assertEqual(result["rows_affected"], 1)
             end = (await c.recv_until(lambda m: m["type"] == "error"))[-1]
             self.assertEqual((end["id"], end["code"]), ("k1", "KILLED"))
+            audit = self.ok("SELECT actor_user_id, target FROM system.audit_log WHERE action = 'KILL_LIVE_QUERY'")
+            self.assertEqual(audit["results"][0]["rows"], [["admin", "live:" + live_id]])
             self.assertEqual(self.ok("SHOW LIVE QUERIES", basic("alice", "alice-pass-1"))["results"][0]["rows"], [])
             await c.close()
 

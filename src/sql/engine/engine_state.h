@@ -22,6 +22,7 @@
 #include "sql/context/execution_context.h"
 #include "sql/context/services.h"
 #include "sql/engine/dml_clauses.h"
+#include "sql/engine/sqlite_value.h"
 #include "table_store/table_store.h"
 
 namespace kalam {
@@ -182,9 +183,6 @@ Status check_write_limits(const StatementState& statement);
 // The running statement of this thread. REQUIRES: a statement is running (callbacks of
 // SQLite only run inside one).
 inline StatementState& current_statement() { return *engine_connection().statement; }
-
-// Sets an SQLite function or column result from a Value (bool → 0/1).
-void sqlite_result_value(sqlite3_context* context, const Value& value);
 
 // Registers the `kalam_table` module on `db`.
 int register_table_module(sqlite3* db);

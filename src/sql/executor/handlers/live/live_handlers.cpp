@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "config/server_config.h"
 #include "live/live_query_manager.h"
+#include "sql/context/audit.h"
 #include "sql/engine/system_tables.h"
 
 namespace kalam {
@@ -62,6 +63,8 @@ Status KillLiveQueryHandler::check_authorization(const ExecutionContext&, const 
 Result<ExecutionResult> KillLiveQueryHandler::execute(ExecutionContext& ctx, const KillLiveQueryStmt& stmt) {
   if (services_.live == nullptr) return live_unavailable();
   KALAM_RETURN_IF_ERROR(services_.live->kill(stmt.live_id, ctx.user_id, ctx.is_admin()));
+  KALAM_RETURN_IF_ERROR(
+      log_auth_event(ctx, services_, "KILL_LIVE_QUERY", "live:" + stmt.live_id, "{}", true));
   SuccessResult result;
   result.message = "Live query " + stmt.live_id + " killed";
   result.rows_affected = 1;
