@@ -90,6 +90,9 @@ class LiveQueryManager {
   }
   // The table was dropped: its subscriptions end with NOT_FOUND_TABLE.
   virtual void table_dropped(uint64_t table_id) {}
+  // The table's columns changed (ALTER TABLE): its subscriptions end with SCHEMA_CHANGED
+  // and their resume point, so that clients resubscribe and get the new schema.
+  virtual void table_altered(uint64_t table_id) {}
   // The user was dropped or changed role: subscriptions that lost their access end with
   // AUTH_INSUFFICIENT_ROLE.
   virtual void user_changed(std::string_view user_id) {}

@@ -1365,6 +1365,24 @@ void LiveQueryService::table_dropped(uint64_t table_id) {
   });
 }
 
+void LiveQueryService::table_altered(uint64_t table_id) {
+  post([table_id](Dispatcher& dispatcher) {
+    std::vector<uint64_t> numbers;
+    for (const auto& [number, sub] : dispatcher.subs) {
+      if (sub->schema->table_id == table_id) numbers.push_back(number);
+    }
+    for (uint64_t number : numbers) {
+      Sub& sub = *dispatcher.subs.at(number);
+      // What is queued stays queued (it is still true): the resume point is the last one queued.
+      std::optional<int64_t> resume;
+      if (sub.phase == Sub::Phase::kLive && sub.position > 0) resume = sub.position;
+      dispatcher.end(
+          sub, "SCHEMA_CHANGED",
+          "the columns of " + sub.schema->qualified_name() + " changed: subscribe again (with from)", resume);
+    }
+  });
+}
+
 void LiveQueryService::user_changed(std::string_view user_id) {
   post([this, user_id = std::string(user_id)](Dispatcher& dispatcher) {
     std::optional<Role> role = roles_(user_id);

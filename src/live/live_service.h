@@ -137,6 +137,7 @@ class LiveQueryService final : public LiveQueryManager {
   size_t count_for_table(uint64_t table_id) const override;
   Status kill(std::string_view live_id, std::string_view caller, bool any_user) override;
   void table_dropped(uint64_t table_id) override;
+  void table_altered(uint64_t table_id) override;
   void user_changed(std::string_view user_id) override;
 
   // Figures for tests and benchmarks.

@@ -203,6 +203,18 @@ class LiveQueriesTest(unittest.TestCase):
             await c.connect("carol", "carol-pass-1")
             await c.subscribe("d", "SELECT * FROM chat.doomed")
             await c.subscribe("m", "SELECT * FROM chat.messages")
+            # ALTER TABLE ends with SCHEMA_CHANGED and a resume point; resubscribing gets the
+            # new column and what changed meanwhile.
+            self.ok("INSERT INTO chat.doomed (id, v) VALUES (1, 'one')", basic("carol", "carol-pass-1"))
+            await c.recv_until(lambda m: m["type"] == "change")
+            self.ok("ALTER TABLE chat.doomed ADD COLUMN extra TEXT DEFAULT 'x'")
+            end = (await c.recv_until(lambda m: m["type"] == "error"))[-1]
+            self.assertEqual((end["id"], end["code"]), ("d", "SCHEMA_CHANGED"))
+            self.ok("INSERT INTO chat.doomed (id, v, extra) VALUES (2, 'two', 'y')", basic("carol", "carol-pass-1"))
+            ack, missed = await c.subscribe("d", "SELECT * FROM chat.doomed", {"from": end["resume_from"]})
+            self.assertIn("extra", [col["name"] for col in ack["schema"]])
+            rows = [r for m in missed if m["type"] == "change" for r in m["rows"]]
+            self.assertEqual([(r["id"], r["extra"]) for r in rows], [("2", "y")])
             self.ok("DROP TABLE chat.doomed")
             end = (await c.recv_until(lambda m: m["type"] == "error"))[-1]
             self.assertEqual((end["id"], end["code"]), ("d", "NOT_FOUND_TABLE"))

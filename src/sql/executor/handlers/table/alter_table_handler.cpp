@@ -9,6 +9,7 @@
 #include "catalog/table_schema.h"
 #include "common/json_builder.h"
 #include "common/time_util.h"
+#include "live/live_query_manager.h"
 #include "sql/context/audit.h"
 #include "sql/executor/handlers/table/table_rules.h"
 #include "sql/executor/helpers/index_builds.h"
@@ -272,6 +273,7 @@ Result<ExecutionResult> AlterTableHandler::execute(ExecutionContext& ctx, const 
   log_ddl_operation(change.batch(), ctx, services_, "ALTER_TABLE", "table:" + qualified, details.build());
   KALAM_RETURN_IF_ERROR(ctx.check_deadline("ALTER TABLE"));
   KALAM_RETURN_IF_ERROR(change.commit());
+  if (services_.live != nullptr) services_.live->table_altered(table_id);  // SCHEMA_CHANGED
   for (uint32_t index_id : dropped_indexes)
     KALAM_RETURN_IF_ERROR(services_.tables->purge_index(table_id, index_id));
   Status built = complete_index_builds(services_, ctx, table_id, new_indexes, "ALTER TABLE");
