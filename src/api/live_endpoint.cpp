@@ -31,22 +31,6 @@ constexpr uint16_t kClosePolicy = 1008;
 // closes the connection without reading the message (1009).
 constexpr size_t kHardLimitFactor = 4;
 
-std::string error_json(std::string_view type, std::optional<std::string_view> id, std::string_view code,
-                       std::string_view message) {
-  std::string out = "{\"type\":";
-  append_json_string(out, type);
-  if (id) {
-    out += ",\"id\":";
-    append_json_string(out, *id);
-  }
-  out += ",\"code\":";
-  append_json_string(out, code);
-  out += ",\"message\":";
-  append_json_string(out, message);
-  out += '}';
-  return out;
-}
-
 const json::string* string_field(const json::object& object, std::string_view name) {
   const json::value* value = object.if_contains(name);
   return value != nullptr ? value->if_string() : nullptr;
@@ -134,13 +118,14 @@ class LiveEndpoint final : public WebSocketEndpoint {
       if (window_count_ > 2 * static_cast<uint64_t>(limits.max_messages_per_second)) {
         return close_with("error", "RATE_LIMIT_EXCEEDED", "too many messages: closing the connection");
       }
-      return reply(error_json("error", std::nullopt, "RATE_LIMIT_EXCEEDED",
-                              "more than " + std::to_string(limits.max_messages_per_second) +
-                                  " messages per second: request refused"));
+      return reply(live_error_message("error", std::nullopt, "RATE_LIMIT_EXCEEDED",
+                                      "more than " + std::to_string(limits.max_messages_per_second) +
+                                          " messages per second: request refused"));
     }
     if (text.size() > static_cast<size_t>(limits.max_message_bytes)) {
-      return reply(error_json("error", std::nullopt, "PAYLOAD_TOO_LARGE",
-                              "message exceeds " + std::to_string(limits.max_message_bytes) + " bytes"));
+      return reply(
+          live_error_message("error", std::nullopt, "PAYLOAD_TOO_LARGE",
+                             "message exceeds " + std::to_string(limits.max_message_bytes) + " bytes"));
     }
     boost::system::error_code ec;
     json::value parsed = json::parse(text, ec);
@@ -151,13 +136,13 @@ class LiveEndpoint final : public WebSocketEndpoint {
         return close_with("auth_error", "INVALID_ARGUMENT",
                           "the first message must be {\"type\": \"authenticate\", …}");
       }
-      return reply(
-          error_json("error", std::nullopt, "INVALID_ARGUMENT",
-                     ec ? "malformed JSON message" : "a message is an object with a string \"type\""));
+      return reply(live_error_message(
+          "error", std::nullopt, "INVALID_ARGUMENT",
+          ec ? "malformed JSON message" : "a message is an object with a string \"type\""));
     }
     if (!connection_) {
       if (authenticating_) {
-        return reply(error_json("error", std::nullopt, "INVALID_ARGUMENT", "wait for auth_success"));
+        return reply(live_error_message("error", std::nullopt, "INVALID_ARGUMENT", "wait for auth_success"));
       }
       if (*type != "authenticate") {
         return close_with("auth_error", "AUTH_REQUIRED", "authenticate first");
@@ -166,29 +151,29 @@ class LiveEndpoint final : public WebSocketEndpoint {
     }
     if (*type == "ping") return connection_->send("{\"type\":\"pong\"}");
     if (*type == "authenticate") {
-      return reply(error_json("error", std::nullopt, "INVALID_ARGUMENT", "already authenticated"));
+      return reply(live_error_message("error", std::nullopt, "INVALID_ARGUMENT", "already authenticated"));
     }
     const json::string* id = string_field(*request, "id");
     if (*type != "subscribe" && *type != "unsubscribe") {
-      return reply(error_json("error", id ? std::optional<std::string_view>(*id) : std::nullopt,
-                              "INVALID_ARGUMENT",
-                              "unknown message type '" + std::string(type->c_str()) +
-                                  "' (authenticate, subscribe, unsubscribe, ping)"));
+      return reply(live_error_message("error", id ? std::optional<std::string_view>(*id) : std::nullopt,
+                                      "INVALID_ARGUMENT",
+                                      "unknown message type '" + std::string(type->c_str()) +
+                                          "' (authenticate, subscribe, unsubscribe, ping)"));
     }
     if (id == nullptr || id->empty() || id->size() > 128) {
-      return reply(error_json("error", std::nullopt, "INVALID_ARGUMENT",
-                              "\"id\" must be a string of 1 to 128 characters"));
+      return reply(live_error_message("error", std::nullopt, "INVALID_ARGUMENT",
+                                      "\"id\" must be a string of 1 to 128 characters"));
     }
     if (*type == "unsubscribe") return connection_->unsubscribe(std::string(*id));
     const json::string* sql = string_field(*request, "sql");
     if (sql == nullptr || sql->empty()) {
-      return reply(error_json("error", std::string_view(*id), "INVALID_ARGUMENT",
-                              "\"sql\" must be a non-empty string"));
+      return reply(live_error_message("error", std::string_view(*id), "INVALID_ARGUMENT",
+                                      "\"sql\" must be a non-empty string"));
     }
     auto options = read_options(*request);
     if (!options.is_ok()) {
-      return reply(error_json("error", std::string_view(*id), error_code_name(options.status().code()),
-                              options.status().message()));
+      return reply(live_error_message("error", std::string_view(*id),
+                                      error_code_name(options.status().code()), options.status().message()));
     }
     const json::string* ns = string_field(*request, "namespace_id");
     connection_->subscribe(std::string(*id), std::string(*sql), options.value(),
@@ -237,7 +222,7 @@ class LiveEndpoint final : public WebSocketEndpoint {
   void close_with(std::string_view type, std::string_view code, std::string_view message) {
     if (closing_) return;
     closing_ = true;
-    reply(error_json(type, std::nullopt, code, message));
+    reply(live_error_message(type, std::nullopt, code, message));
     if (channel_) channel_->close(kClosePolicy, std::string(code));
   }
 

@@ -33,15 +33,7 @@ std::string quoted_seq(int64_t seq) { return "\"" + std::to_string(seq) + "\""; 
 
 std::string error_message(std::string_view id, std::string_view code, std::string_view message,
                           std::optional<int64_t> resume_from = std::nullopt) {
-  std::string out = "{\"type\":\"error\",\"id\":";
-  append_json_string(out, id);
-  out += ",\"code\":";
-  append_json_string(out, code);
-  out += ",\"message\":";
-  append_json_string(out, message);
-  if (resume_from) out += ",\"resume_from\":" + quoted_seq(*resume_from);
-  out += '}';
-  return out;
+  return live_error_message("error", id, code, message, resume_from);
 }
 
 std::string status_message(std::string_view id, const Status& status) {
@@ -65,6 +57,24 @@ Status check_execute_as(Role role, const std::string& user_id, const std::string
 }
 
 }  // namespace
+
+std::string live_error_message(std::string_view type, std::optional<std::string_view> id,
+                               std::string_view code, std::string_view message,
+                               std::optional<int64_t> resume_from) {
+  std::string out = "{\"type\":";
+  append_json_string(out, type);
+  if (id) {
+    out += ",\"id\":";
+    append_json_string(out, *id);
+  }
+  out += ",\"code\":";
+  append_json_string(out, code);
+  out += ",\"message\":";
+  append_json_string(out, message);
+  if (resume_from) out += ",\"resume_from\":" + quoted_seq(*resume_from);
+  out += '}';
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------
 // Subscriptions
@@ -293,6 +303,15 @@ struct LiveQueryService::Dispatcher {
     remove(sub.number);
   }
 
+  // The subscriptions `pred` accepts (they stay valid while the current step ends them).
+  std::vector<Sub*> select(const std::function<bool(const Sub&)>& pred) const {
+    std::vector<Sub*> out;
+    for (const auto& [number, sub] : subs) {
+      if (pred(*sub)) out.push_back(sub.get());
+    }
+    return out;
+  }
+
   void remove(uint64_t number) {
     auto it = subs.find(number);
     if (it == subs.end()) return;
@@ -381,25 +400,16 @@ struct LiveQueryService::Dispatcher {
         auto it = std::find_if(values->begin(), values->end(),
                                [&](const auto& entry) { return entry.first == column; });
         if (it == values->end()) continue;
-        for (const auto* kind : {"i", "s"}) {
-          std::string key;
-          if (kind[0] == 'i') {
-            const auto* integer = std::get_if<int64_t>(&it->second);
-            if (integer == nullptr) continue;
-            key = "i" + std::to_string(*integer);
-          } else {
-            const auto* text = std::get_if<std::string>(&it->second);
-            if (text == nullptr) continue;
-            key = "s" + *text;
-          }
-          auto found = by_key.find(key);
-          if (found == by_key.end()) continue;
-          for (Sub* sub : found->second) {
-            uint64_t& last = seen[sub];
-            if (last == stamp) continue;
-            last = stamp;
-            out.push_back(sub);
-          }
+        // The column's values are of the kind its subscriptions were indexed with.
+        std::optional<std::string> key = value_index_key(it->second);
+        if (!key) continue;
+        auto found = by_key.find(*key);
+        if (found == by_key.end()) continue;
+        for (Sub* sub : found->second) {
+          uint64_t& last = seen[sub];
+          if (last == stamp) continue;
+          last = stamp;
+          out.push_back(sub);
         }
       }
     }
@@ -513,8 +523,8 @@ struct LiveQueryService::Dispatcher {
     }
     if (old_match && new_match && !same_key(sub, old_values, new_values)) {
       // The primary key changed: for the client, the old row went and a new one came.
-      send_one(sub, "delete", old_values, nullptr, change.seq, true);
-      if (!sub.ended) send_one(sub, "insert", new_values, nullptr, change.seq, false);
+      send_one(sub, "delete", old_values, &old_values, change.seq);
+      if (!sub.ended) send_one(sub, "insert", new_values, nullptr, change.seq);
       return;
     }
     const char* kind = nullptr;
@@ -531,7 +541,7 @@ struct LiveQueryService::Dispatcher {
     // values, with the change's _seq; old_values say the same.
     bool is_delete = !new_match;
     const RowValues& row = is_delete ? old_values : new_values;
-    send_one(sub, kind, row, had_old ? &old_values : nullptr, change.seq, false);
+    send_one(sub, kind, row, had_old ? &old_values : nullptr, change.seq);
   }
 
   // A row read after an unrecorded write: matching → update (the client upserts it),
@@ -543,7 +553,7 @@ struct LiveQueryService::Dispatcher {
     bool match = !gone && matches(sub, values);
     sub.sent_ahead[change.key] = change.seq;
     sub.max_sent_ahead = std::max(sub.max_sent_ahead, change.seq);
-    send_one(sub, match ? "update" : "delete", values, nullptr, change.seq, false);
+    send_one(sub, match ? "update" : "delete", values, nullptr, change.seq);
   }
 
   bool same_key(const Sub& sub, const RowValues& a, const RowValues& b) const {
@@ -555,19 +565,14 @@ struct LiveQueryService::Dispatcher {
   }
 
   // A change message of one row (`old_values` when given).
-  void send_one(Sub& sub, const char* kind, const RowValues& row, const RowValues* old_values, int64_t seq,
-                bool with_old_as_row) {
+  void send_one(Sub& sub, const char* kind, const RowValues& row, const RowValues* old_values, int64_t seq) {
     std::string out = message_head("change", sub);
     out += ",\"change_type\":\"";
     out += kind;
     out += "\",\"rows\":[";
     append_row(out, sub, row, seq);
     out += "]";
-    if (with_old_as_row) {
-      out += ",\"old_values\":[";
-      append_row(out, sub, row, std::nullopt);
-      out += "]";
-    } else if (old_values != nullptr) {
+    if (old_values != nullptr) {
       out += ",\"old_values\":[";
       append_row(out, sub, *old_values, std::nullopt);
       out += "]";
@@ -1211,7 +1216,7 @@ void LiveQueryService::notify_room() {
 
 bool LiveQueryService::subscribed(uint64_t table_id, std::string_view scope) const {
   auto table = subscribed_.find(table_id);
-  return table != subscribed_.end() && table->second.find(std::string(scope)) != table->second.end();
+  return table != subscribed_.end() && table->second.find(scope) != table->second.end();
 }
 
 void LiveQueryService::publish(const std::vector<RowChange>& changes) {
@@ -1354,31 +1359,22 @@ Status LiveQueryService::kill(std::string_view live_id, std::string_view caller,
 
 void LiveQueryService::table_dropped(uint64_t table_id) {
   post([table_id](Dispatcher& dispatcher) {
-    std::vector<uint64_t> numbers;
-    for (const auto& [number, sub] : dispatcher.subs) {
-      if (sub->schema->table_id == table_id) numbers.push_back(number);
-    }
-    for (uint64_t number : numbers) {
-      Sub& sub = *dispatcher.subs.at(number);
-      dispatcher.end(sub, "NOT_FOUND_TABLE", "the table " + sub.schema->qualified_name() + " was dropped");
+    for (Sub* sub : dispatcher.select([&](const Sub& s) { return s.schema->table_id == table_id; })) {
+      dispatcher.end(*sub, "NOT_FOUND_TABLE", "the table " + sub->schema->qualified_name() + " was dropped");
     }
   });
 }
 
 void LiveQueryService::table_altered(uint64_t table_id) {
   post([table_id](Dispatcher& dispatcher) {
-    std::vector<uint64_t> numbers;
-    for (const auto& [number, sub] : dispatcher.subs) {
-      if (sub->schema->table_id == table_id) numbers.push_back(number);
-    }
-    for (uint64_t number : numbers) {
-      Sub& sub = *dispatcher.subs.at(number);
+    for (Sub* sub : dispatcher.select([&](const Sub& s) { return s.schema->table_id == table_id; })) {
       // What is queued stays queued (it is still true): the resume point is the last one queued.
       std::optional<int64_t> resume;
-      if (sub.phase == Sub::Phase::kLive && sub.position > 0) resume = sub.position;
+      if (sub->phase == Sub::Phase::kLive && sub->position > 0) resume = sub->position;
       dispatcher.end(
-          sub, "SCHEMA_CHANGED",
-          "the columns of " + sub.schema->qualified_name() + " changed: subscribe again (with from)", resume);
+          *sub, "SCHEMA_CHANGED",
+          "the columns of " + sub->schema->qualified_name() + " changed: subscribe again (with from)",
+          resume);
     }
   });
 }
@@ -1386,16 +1382,12 @@ void LiveQueryService::table_altered(uint64_t table_id) {
 void LiveQueryService::user_changed(std::string_view user_id) {
   post([this, user_id = std::string(user_id)](Dispatcher& dispatcher) {
     std::optional<Role> role = roles_(user_id);
-    std::vector<uint64_t> numbers;
-    for (const auto& [number, sub] : dispatcher.subs) {
-      if (sub->user_id == user_id) {
-        if (!role || !may_read_table(*sub->schema, *role)) numbers.push_back(number);
-      } else if (sub->effective_user == user_id && !role) {
-        numbers.push_back(number);  // the EXECUTE AS target is gone
-      }
-    }
-    for (uint64_t number : numbers) {
-      dispatcher.end(*dispatcher.subs.at(number), "AUTH_INSUFFICIENT_ROLE",
+    auto lost_access = [&](const Sub& sub) {
+      if (sub.user_id == user_id) return !role || !may_read_table(*sub.schema, *role);
+      return sub.effective_user == user_id && !role;  // the EXECUTE AS target is gone
+    };
+    for (Sub* sub : dispatcher.select(lost_access)) {
+      dispatcher.end(*sub, "AUTH_INSUFFICIENT_ROLE",
                      "the subscriber lost access to the table (user dropped or role changed)");
     }
   });

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "auth/role.h"
+#include "catalog/schema_registry.h"
 #include "live/live_query_manager.h"
 #include "live/subscription_query.h"
 
@@ -39,6 +40,12 @@ namespace kalam {
 class TableStore;
 class SchemaRegistry;
 class LiveQueryService;
+
+// A protocol error message: {"type": <type>, "id"?, "code", "message", "resume_from"?}
+// (`type` is "error", or "auth_error" before authentication).
+std::string live_error_message(std::string_view type, std::optional<std::string_view> id,
+                               std::string_view code, std::string_view message,
+                               std::optional<int64_t> resume_from = std::nullopt);
 
 struct LiveServiceOptions {
   size_t max_subscriptions_per_connection = 100;
@@ -176,7 +183,7 @@ class LiveQueryService final : public LiveQueryManager {
   // scope before a new subscription pins its snapshot (see wants_changes).
   bool subscribed(uint64_t table_id, std::string_view scope) const;  // REQUIRES: subscribed_mu_
   mutable std::shared_mutex subscribed_mu_;
-  std::unordered_map<uint64_t, std::unordered_map<std::string, size_t>> subscribed_;
+  std::unordered_map<uint64_t, NameMap<size_t>> subscribed_;  // lookups by string_view: no allocation
 
   // system.live rows, by live id.
   struct InfoEntry {

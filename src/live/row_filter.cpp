@@ -271,15 +271,17 @@ std::string rewrite_ilike(const std::string& where) {
 
 }  // namespace
 
-std::optional<std::string> index_key(const Value& value, DataType type) {
-  if (is_integer_type(type)) {
-    if (const auto* integer = std::get_if<int64_t>(&value)) return "i" + std::to_string(*integer);
-    return std::nullopt;
-  }
-  if (type == DataType::kText || type == DataType::kUuid) {
-    if (const auto* text = std::get_if<std::string>(&value)) return "s" + *text;
-  }
+std::optional<std::string> value_index_key(const Value& value) {
+  if (const auto* integer = std::get_if<int64_t>(&value)) return "i" + std::to_string(*integer);
+  if (const auto* text = std::get_if<std::string>(&value)) return "s" + *text;
   return std::nullopt;
+}
+
+std::optional<std::string> index_key(const Value& value, DataType type) {
+  bool integer = is_integer_type(type) && std::holds_alternative<int64_t>(value);
+  bool text =
+      (type == DataType::kText || type == DataType::kUuid) && std::holds_alternative<std::string>(value);
+  return integer || text ? value_index_key(value) : std::nullopt;
 }
 
 RowFilter::~RowFilter() {

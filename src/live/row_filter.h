@@ -61,6 +61,9 @@ class RowFilter {
 // The canonical key of a value for equality indexing: only integers (for integer columns)
 // and text (for TEXT/UUID columns) are indexed; nullopt otherwise.
 std::optional<std::string> index_key(const Value& value, DataType type);
+// The same key from the value alone (an integer or a text), for looking a change's value
+// up among keys made by index_key.
+std::optional<std::string> value_index_key(const Value& value);
 
 class FilterEngine {
  public:
